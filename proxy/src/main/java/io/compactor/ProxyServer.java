@@ -1,0 +1,158 @@
+package io.compactor;
+
+import io.compactor.admin.AdminServer;
+import io.compactor.config.ProxyConfig;
+import io.compactor.server.ProxyChannelInitializer;
+import io.compactor.upstream.UpstreamConnector;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: binds the listen address, accepts clients, and shuts down gracefully (stop
+ * accepting, let in-flight commands finish within the drain timeout, close).
+ */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ProxyConfig config;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final Channel serverChannel;
+  private final ProxyChannelInitializer initializer;
+  private final AdminServer admin;
+  private volatile boolean closed;
+
+  private ProxyServer(ProxyConfig config, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel,
+      ProxyChannelInitializer initializer, AdminServer admin) {
+    this.config = config;
+    this.boss = boss;
+    this.workers = workers;
+    this.serverChannel = serverChannel;
+    this.initializer = initializer;
+    this.admin = admin;
+  }
+
+  /**
+   * Starts a proxy for {@code config}, whose upstream uri must be set. Returns once the listen socket
+   * is bound.
+   *
+   * @throws Exception when binding fails
+   */
+  public static ProxyServer start(ProxyConfig config) throws Exception {
+    if (config.upstream().uri() == null) {
+      throw new IllegalArgumentException("upstream.uri: missing (expected: redis://host:port)");
+    }
+    boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("compactor.nio");
+    int threads = config.server().ioThreads() == 0
+        ? Runtime.getRuntime().availableProcessors()
+        : config.server().ioThreads();
+    EventLoopGroup boss = epoll
+        ? new EpollEventLoopGroup(1, new DefaultThreadFactory("compactor-accept"))
+        : new NioEventLoopGroup(1, new DefaultThreadFactory("compactor-accept"));
+    EventLoopGroup workers = epoll
+        ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("compactor-io"))
+        : new NioEventLoopGroup(threads, new DefaultThreadFactory("compactor-io"));
+    Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    AdminServer admin = null;
+    try {
+      UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass);
+      ProxyChannelInitializer initializer =
+          new ProxyChannelInitializer(connector, config.limits(), config.server().maxInFlight(),
+              config.upstream().multiplex(), config.server().slowClientTimeout().toMillis());
+      ServerBootstrap b = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(serverClass)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.SO_KEEPALIVE, true)
+          .childOption(ChannelOption.AUTO_READ, false) // read once the upstream connection is ready
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+          .childHandler(initializer);
+      Channel ch = b.bind(config.server().listen().toAddress()).sync().channel();
+      if (config.admin().listen() != null) {
+        admin = AdminServer.start(config.admin().listen(), connector, workers.next(), initializer::connections);
+      }
+      log.info("listening on {} ({} io threads, {}, {}), upstream {}", ch.localAddress(), threads,
+          epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",
+          config.upstream().uri().redacted());
+      return new ProxyServer(config, boss, workers, ch, initializer, admin);
+    } catch (Exception | Error e) {
+      if (admin != null) {
+        admin.close();
+      }
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  /** The bound listen address (useful with port 0). */
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** The bound admin address, or null when the admin endpoint is disabled. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
+  }
+
+  /** Client connections open now. */
+  public int connections() {
+    return initializer.connections();
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, lets each connection finish the commands it has in flight (up
+   * to the drain timeout), then closes everything. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Duration drain = config.server().drainTimeout();
+    log.info("shutting down: draining {} connection(s), up to {} ms", connections(), drain.toMillis());
+    serverChannel.close().syncUninterruptibly();
+    if (admin != null) {
+      admin.close();
+    }
+    initializer.drainAll();
+    long deadline = System.nanoTime() + drain.toNanos();
+    while (initializer.connections() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    int left = initializer.connections();
+    if (left > 0) {
+      log.warn("drain timeout: closing {} connection(s) with commands still in flight", left);
+      initializer.closeAll();
+    }
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    log.info("stopped");
+  }
+}

@@ -1,0 +1,265 @@
+package io.compactor.config;
+
+import io.compactor.resp.RequestLimits;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Loads {@link ProxyConfig} once: built-in defaults, then a YAML file, then {@code COMPACTOR_*}
+ * environment variables, then command-line overrides, each layer winning over the one before.
+ *
+ * <p>Every setting has a dotted name ({@code server.listen}); its environment variable is
+ * {@code COMPACTOR_} plus the name upper-cased with dots and dashes as underscores
+ * ({@code COMPACTOR_SERVER_LISTEN}). Unknown settings are errors, so a typo never silently falls back to
+ * a default. Every error is a {@link ConfigException} whose message names the setting.
+ */
+public final class ConfigLoader {
+  /** Prefix of environment variables that carry settings. */
+  public static final String ENV_PREFIX = "COMPACTOR_";
+
+  /** Every setting the loader knows, in documentation order. */
+  public static final List<String> SETTINGS = List.of(
+      "server.listen",
+      "server.io-threads",
+      "server.max-in-flight",
+      "server.drain-timeout",
+      "server.slow-client-timeout",
+      "upstream.uri",
+      "upstream.connect-timeout",
+      "upstream.tls-ca-file",
+      "upstream.multiplex",
+      "limits.max-array-length",
+      "limits.max-bulk-bytes",
+      "limits.max-inline-bytes",
+      "limits.max-request-bytes",
+      "admin.listen");
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the configuration.
+   *
+   * @param file YAML file, or null for none
+   * @param env environment variables (only {@code COMPACTOR_*} ones are read)
+   * @param overrides settings by dotted name, from command-line flags
+   */
+  public static ProxyConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (file != null) {
+      values.putAll(readYaml(file));
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (e.getKey().startsWith(ENV_PREFIX)) {
+        values.put(settingForEnv(e.getKey()), e.getValue());
+      }
+    }
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      if (!SETTINGS.contains(e.getKey())) {
+        throw unknown(e.getKey(), "flag");
+      }
+      values.put(e.getKey(), e.getValue());
+    }
+    return build(values);
+  }
+
+  /** The environment variable that sets {@code setting}. */
+  public static String envName(String setting) {
+    return ENV_PREFIX + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static String settingForEnv(String envName) {
+    for (String s : SETTINGS) {
+      if (envName(s).equals(envName)) {
+        return s;
+      }
+    }
+    throw unknown(envName, "environment variable");
+  }
+
+  private static ConfigException unknown(String name, String where) {
+    return new ConfigException(
+        "unknown " + where + " '" + name + "' (expected one of: " + String.join(", ", SETTINGS) + ")");
+  }
+
+  static Map<String, String> readYaml(Path file) {
+    Object root;
+    try (Reader reader = Files.newBufferedReader(file)) {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + ": cannot read (" + e.getMessage() + ")");
+    } catch (YAMLException e) {
+      throw new ConfigException(
+          "config file " + file + ": not valid YAML (" + e.getMessage().replace('\n', ' ') + ")");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    if (root == null) {
+      return out;
+    }
+    if (!(root instanceof Map<?, ?> map)) {
+      throw new ConfigException("config file " + file + ": expected a mapping of sections at the top level");
+    }
+    flatten("", map, out, file);
+    return out;
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Path file) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String name = prefix + e.getKey();
+      Object v = e.getValue();
+      if (v instanceof Map<?, ?> child) {
+        flatten(name + ".", child, out, file);
+      } else {
+        if (!SETTINGS.contains(name)) {
+          throw new ConfigException("config file " + file + ": unknown setting '" + name
+              + "' (expected one of: " + String.join(", ", SETTINGS) + ")");
+        }
+        out.put(name, v == null ? "" : String.valueOf(v));
+      }
+    }
+  }
+
+  private static ProxyConfig build(Map<String, String> v) {
+    ServerConfig sd = ServerConfig.defaults();
+    ServerConfig server = new ServerConfig(
+        hostPort(v, "server.listen", sd.listen()),
+        integer(v, "server.io-threads", sd.ioThreads()),
+        integer(v, "server.max-in-flight", sd.maxInFlight()),
+        duration(v, "server.drain-timeout", sd.drainTimeout()),
+        duration(v, "server.slow-client-timeout", sd.slowClientTimeout()));
+
+    UpstreamConfig ud = UpstreamConfig.defaults();
+    RedisUri uri = null;
+    String uriText = v.get("upstream.uri");
+    if (uriText != null && !uriText.isBlank()) {
+      try {
+        uri = RedisUri.parse(uriText);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("upstream.uri: " + e.getMessage());
+      }
+    }
+    String ca = v.get("upstream.tls-ca-file");
+    Path caFile = ca == null || ca.isBlank() ? null : Path.of(ca);
+    if (caFile != null && !Files.isReadable(caFile)) {
+      throw ConfigException.invalid("upstream.tls-ca-file", ca, "a readable PEM file");
+    }
+    UpstreamConfig upstream = new UpstreamConfig(
+        uri, duration(v, "upstream.connect-timeout", ud.connectTimeout()), caFile,
+        bool(v, "upstream.multiplex", ud.multiplex()));
+
+    RequestLimits ld = RequestLimits.defaults();
+    RequestLimits limits;
+    try {
+      limits = new RequestLimits(
+          integer(v, "limits.max-array-length", ld.maxArrayLength()),
+          size(v, "limits.max-bulk-bytes", ld.maxBulkBytes()),
+          (int) size(v, "limits.max-inline-bytes", ld.maxInlineBytes()),
+          size(v, "limits.max-request-bytes", ld.maxRequestBytes()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("limits." + kebab(e.getMessage()));
+    }
+
+    String admin = v.get("admin.listen");
+    HostPort adminListen = null;
+    if (admin != null && !admin.isBlank() && !admin.equalsIgnoreCase("off")) {
+      adminListen = hostPort(v, "admin.listen", null);
+    }
+    return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen));
+  }
+
+  /** {@code maxBulkBytes: ...} to {@code max-bulk-bytes: ...}. */
+  private static String kebab(String message) {
+    int colon = message.indexOf(':');
+    String field = colon < 0 ? message : message.substring(0, colon);
+    return field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT) + (colon < 0 ? "" : message.substring(colon));
+  }
+
+  private static HostPort hostPort(Map<String, String> v, String name, HostPort def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    try {
+      return HostPort.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw ConfigException.invalid(name, s, "HOST:PORT, for example 127.0.0.1:6380");
+    }
+  }
+
+  private static boolean bool(Map<String, String> v, String name, boolean def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    return switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw ConfigException.invalid(name, s, "true or false");
+    };
+  }
+
+  private static int integer(Map<String, String> v, String name, int def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      throw ConfigException.invalid(name, s, "an integer");
+    }
+  }
+
+  private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|kb|mb|gb|k|m|g)?\\s*");
+  private static final Pattern DURATION = Pattern.compile("(?i)\\s*(\\d+)\\s*(ms|s|m|h)\\s*");
+
+  private static long size(Map<String, String> v, String name, long def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    Matcher m = SIZE.matcher(s);
+    if (!m.matches()) {
+      throw ConfigException.invalid(name, s, "a size such as 65536, 64kb, 512mb or 1gb");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+    long mult = switch (unit) {
+      case "k", "kb" -> 1024L;
+      case "m", "mb" -> 1024L * 1024;
+      case "g", "gb" -> 1024L * 1024 * 1024;
+      default -> 1L;
+    };
+    return n * mult;
+  }
+
+  private static Duration duration(Map<String, String> v, String name, Duration def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    Matcher m = DURATION.matcher(s);
+    if (!m.matches()) {
+      throw ConfigException.invalid(name, s, "a duration such as 500ms, 2s, 1m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

@@ -1,0 +1,38 @@
+package io.compactor.config;
+
+import java.time.Duration;
+
+/**
+ * The client-facing side.
+ *
+ * @param listen where clients connect
+ * @param ioThreads event-loop threads; 0 means one per available core
+ * @param maxInFlight commands per connection sent upstream and not yet answered; above it the proxy
+ *     stops reading that client until replies drain
+ * @param drainTimeout on shutdown, how long in-flight commands may take to finish before connections
+ *     are closed
+ * @param slowClientTimeout how long a client that does not read its replies may hold up a shared
+ *     upstream connection before it is disconnected
+ */
+public record ServerConfig(
+    HostPort listen, int ioThreads, int maxInFlight, Duration drainTimeout, Duration slowClientTimeout) {
+  public ServerConfig {
+    if (ioThreads < 0) {
+      throw ConfigException.invalid("server.io-threads", ioThreads, ">= 0");
+    }
+    if (maxInFlight < 1) {
+      throw ConfigException.invalid("server.max-in-flight", maxInFlight, ">= 1");
+    }
+    if (slowClientTimeout.isZero() || slowClientTimeout.isNegative()) {
+      throw ConfigException.invalid("server.slow-client-timeout", slowClientTimeout, "> 0");
+    }
+    if (drainTimeout.isNegative()) {
+      throw ConfigException.invalid("server.drain-timeout", drainTimeout, ">= 0");
+    }
+  }
+
+  /** Loopback port 6380, one thread per core, 1024 in flight, 10 s drain, 10 s slow-client timeout. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(new HostPort("127.0.0.1", 6380), 0, 1024, Duration.ofSeconds(10), Duration.ofSeconds(10));
+  }
+}

@@ -1,0 +1,789 @@
+package io.compactor.server;
+
+import io.compactor.command.CommandKind;
+import io.compactor.command.CommandTable;
+import io.compactor.resp.Command;
+import io.compactor.resp.ProtocolError;
+import io.compactor.resp.ReplyScanner;
+import io.compactor.upstream.UpstreamConnector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and where its commands go. Everything here runs on the client's event loop:
+ * no locks.
+ *
+ * <p>A session starts <em>shared</em>: its commands go over its event loop's {@link SharedUpstream},
+ * interleaved with other clients' commands. The first command that uses connection state
+ * ({@link CommandKind#PIN}, {@link CommandKind#STREAM}, {@link CommandKind#CLIENT}, RESET after those)
+ * moves it for good to a <em>pinned</em> upstream connection of its own, so SELECT, AUTH, HELLO,
+ * MULTI/WATCH, CLIENT SETNAME/ID/REPLY, blocking commands, pub/sub and MONITOR keep their meaning. The
+ * move waits until the session's shared replies are all delivered, so its commands still execute in the
+ * order it sent them. With multiplexing disabled every session is pinned from the start.
+ *
+ * <p>Requests are forwarded as the client's bytes; replies are never decoded: a {@link ReplyScanner}
+ * finds where each ends and the bytes are forwarded as slices. {@code pending} holds one entry per reply
+ * owed to the client, in order, so the proxy can answer for an upstream that dies, keep its own replies
+ * (protocol errors) in place, and drain on shutdown. On a pinned connection, pub/sub and MONITOR turn the
+ * connection into a byte stream in both directions until the client sends RESET (whose {@code +RESET}
+ * reply ends the stream).
+ */
+final class Session {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+  /** A reply to forward to the client. */
+  private static final Object FORWARD = new Object();
+  /** A reply to a command the proxy sent itself (AUTH, SELECT) on the pinned connection: checked, not forwarded. */
+  private static final Object HANDSHAKE = new Object();
+
+  /** Start of a stream (pub/sub, MONITOR): every frame is forwarded until {@code +RESET}. */
+  private static final class StreamMark {
+    boolean endsOnReset;
+  }
+
+  /** A reply the proxy makes itself, sent once every reply before it has been sent. */
+  private record LocalReply(ByteBuf bytes, boolean closeAfter) {}
+
+  private enum State { STARTING, ACTIVE, CLOSED }
+
+  private enum Mode { SHARED, SWITCHING, PINNED }
+
+  private enum PinnedState { NONE, CONNECTING, HANDSHAKING, READY }
+
+  private enum ReplyMode { ON, OFF, SKIP_NEXT }
+
+  private static final byte[] RESET_REPLY = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final long id;
+  private final Channel client;
+  private final UpstreamConnector connector;
+  private final SharedUpstream shared;
+  private final SessionRegistry registry;
+  private final int maxInFlight;
+
+  private State state = State.STARTING;
+  private Mode mode;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private int sharedInFlight;
+  private List<Command> held;
+
+  private Channel pinned;
+  private PinnedState pinnedState = PinnedState.NONE;
+  private final ReplyScanner scanner = new ReplyScanner();
+  private ByteBuf cumulation;
+
+  // client-side view of the connection
+  private boolean streaming;
+  private StreamMark openStream;
+  private ReplyMode replyMode = ReplyMode.ON;
+  private boolean inputClosed;
+  private boolean draining;
+  private boolean clientPaused = true;
+  private boolean upstreamPaused;
+  private boolean clientNeedsFlush;
+  /** Set by {@link SharedUpstream} while this session is on its list of clients to flush. */
+  boolean touched;
+
+  // the top-level frame being scanned on the pinned connection
+  private boolean forwardFrame;
+  private boolean countedFrame;
+  private StringBuilder handshakeError;
+  private int fwdStart = -1;
+  private int fwdEnd = -1;
+
+  Session(long id, Channel client, UpstreamConnector connector, SharedUpstream shared, SessionRegistry registry,
+      int maxInFlight) {
+    this.id = id;
+    this.client = client;
+    this.connector = connector;
+    this.shared = shared;
+    this.registry = registry;
+    this.maxInFlight = maxInFlight;
+  }
+
+  long id() {
+    return id;
+  }
+
+  Channel client() {
+    return client;
+  }
+
+  boolean isOpen() {
+    return state != State.CLOSED;
+  }
+
+  boolean clientWritable() {
+    return client.isWritable();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** The client connected: reach the upstream first; the client is read once it answers. */
+  void start() {
+    registry.add(this);
+    if (shared != null) {
+      mode = Mode.SHARED;
+      shared.acquire(this);
+    } else {
+      mode = Mode.PINNED;
+      connectPinned();
+    }
+  }
+
+  void onSharedReady() {
+    if (state == State.STARTING) {
+      activate();
+    }
+  }
+
+  void onSharedFailed(String error) {
+    if (state == State.STARTING) {
+      refuse(error);
+    } else {
+      onSharedLost(false);
+    }
+  }
+
+  private void activate() {
+    state = State.ACTIVE;
+    if (draining) {
+      closeBoth();
+      return;
+    }
+    resumeClient();
+  }
+
+  private void connectPinned() {
+    pinnedState = PinnedState.CONNECTING;
+    ChannelFuture f = connector.connect(client.eventLoop(), new UpstreamHandler(this));
+    pinned = f.channel();
+    f.addListener((ChannelFutureListener) future -> {
+      if (!future.isSuccess()) {
+        if (state == State.CLOSED) {
+          return;
+        }
+        String reason = future.cause() == null ? "unknown" : String.valueOf(future.cause().getMessage());
+        log.warn("conn={} upstream {} unavailable: {}", id, connector.describe(), reason);
+        refuse("-ERR upstream " + connector.describe() + " unavailable (" + oneLine(reason) + ")");
+      } else if (state == State.CLOSED) {
+        pinned.close();
+      } else if (connector.needsHandshake()) {
+        pinnedState = PinnedState.HANDSHAKING;
+        writeHandshake();
+        pinned.flush();
+      } else {
+        onPinnedReady();
+      }
+    });
+  }
+
+  private void writeHandshake() {
+    for (Command c : connector.handshake(pinned.alloc())) {
+      pending.add(HANDSHAKE);
+      pinned.write(c.takeFrame(), pinned.voidPromise());
+    }
+  }
+
+  private void onPinnedReady() {
+    pinnedState = PinnedState.READY;
+    if (state == State.STARTING) {
+      activate();
+      return;
+    }
+    // the move from the shared connection is complete: replay what waited for it
+    mode = Mode.PINNED;
+    List<Command> replay = held;
+    held = null;
+    if (replay != null) {
+      for (Command c : replay) {
+        try {
+          onCommand(c);
+        } finally {
+          c.release();
+        }
+      }
+    }
+    ProtocolError error = protocolErrorAfterHeld;
+    if (error != null) {
+      protocolErrorAfterHeld = null;
+      onProtocolError(error);
+    }
+    pinned.flush();
+    flushClient();
+    resumeClient();
+  }
+
+  /** Shutdown: stop reading the client, close once every pending reply is out. */
+  void drain() {
+    draining = true;
+    pauseClient();
+    if (state != State.ACTIVE || pending.isEmpty() || streaming || mode == Mode.SWITCHING
+        || pending.peek() instanceof StreamMark) {
+      closeBoth();
+    }
+  }
+
+  /** Closes the client (after flushing what was written) and the pinned connection. */
+  void closeBoth() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    markClosed();
+    client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** The client went away: its pinned connection goes too (which also unblocks BLPOP and friends). */
+  void onClientClosed() {
+    if (state != State.CLOSED) {
+      markClosed();
+    }
+  }
+
+  private void markClosed() {
+    state = State.CLOSED;
+    releasePending();
+    releaseCumulation();
+    if (held != null) {
+      held.forEach(Command::release);
+      held = null;
+    }
+    if (pinned != null) {
+      pinned.close();
+    }
+    if (shared != null) {
+      shared.unblock(this);
+    }
+    registry.remove(this);
+  }
+
+  private void refuse(String error) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    client.write(ascii(error + "\r\n"), client.voidPromise());
+    closeBoth();
+  }
+
+  /** The pinned connection closed: owed replies become errors, then the client is closed. */
+  void onPinnedClosed() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    releaseCumulation();
+    if (!scanner.atFrameStart()) {
+      log.warn("conn={} upstream {} closed in the middle of a reply", id, connector.describe());
+      closeBoth();
+      return;
+    }
+    if (pinnedState != PinnedState.READY) {
+      refuse("-ERR upstream " + connector.describe() + " closed the connection");
+      return;
+    }
+    failPending();
+  }
+
+  /** The shared connection closed with replies owed to this session. */
+  void onSharedLost(boolean midFrame) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (midFrame) {
+      closeBoth();
+      return;
+    }
+    failPending();
+  }
+
+  private void failPending() {
+    ByteBuf error = null;
+    int owed = 0;
+    for (Object e; (e = pending.poll()) != null; ) {
+      if (e == FORWARD) {
+        if (error == null) {
+          error = ascii("-ERR upstream " + connector.describe() + " closed the connection\r\n");
+        }
+        client.write(error.retainedDuplicate(), client.voidPromise());
+        owed++;
+      } else if (e instanceof LocalReply lr) {
+        client.write(lr.bytes(), client.voidPromise());
+      } else if (e instanceof StreamMark) {
+        break;
+      }
+    }
+    if (error != null) {
+      error.release();
+    }
+    if (owed > 0) {
+      log.warn("conn={} upstream {} closed with {} replies owed; answered with errors", id, connector.describe(), owed);
+    }
+    closeBoth();
+  }
+
+  // ---------------------------------------------------------------- client to upstream
+
+  /** A decoded client command: forward it and note the reply it is owed. Does not take ownership. */
+  void onCommand(Command command) {
+    if (state != State.ACTIVE || inputClosed) {
+      return;
+    }
+    if (mode == Mode.SWITCHING) {
+      held.add(command.retainedDuplicate());
+      return;
+    }
+    CommandKind kind = CommandTable.kindOf(command);
+    if (kind == CommandKind.REFUSED) {
+      localReply("-ERR '" + oneLine(command.argString(0)) + "' is not supported through redis-compactor "
+          + "(connect replicas to Redis directly)");
+      return;
+    }
+    if (mode == Mode.SHARED) {
+      onSharedCommand(command, kind);
+    } else {
+      onPinnedCommand(command, kind);
+    }
+  }
+
+  private void onSharedCommand(Command command, CommandKind kind) {
+    switch (kind) {
+      case PLAIN -> {
+        pending.add(FORWARD);
+        sharedInFlight++;
+        shared.send(this, command.takeFrame());
+        if (pending.size() >= maxInFlight) {
+          pauseClient();
+        }
+        if (!shared.isWritable()) {
+          pauseClient();
+          shared.pauseUntilWritable(this);
+        }
+      }
+      case QUIT -> {
+        closeInput(); // Redis ignores whatever follows QUIT
+        enqueueLocal(ascii("+OK\r\n"), true);
+      }
+      case RESET -> localReply("+RESET"); // a shared session has no connection state to reset
+      default -> {
+        // PIN, STREAM, CLIENT: move to a connection of our own once the shared replies are in
+        mode = Mode.SWITCHING;
+        held = new ArrayList<>();
+        held.add(command.retainedDuplicate());
+        pauseClient();
+        if (sharedInFlight == 0) {
+          connectPinned();
+        }
+      }
+    }
+  }
+
+  private void onPinnedCommand(Command command, CommandKind kind) {
+    boolean expectReply = replyMode == ReplyMode.ON;
+    if (replyMode == ReplyMode.SKIP_NEXT) {
+      replyMode = ReplyMode.ON;
+    }
+    if (streaming) {
+      if (kind == CommandKind.RESET) {
+        openStream.endsOnReset = true;
+        openStream = null;
+        streaming = false;
+        replyMode = ReplyMode.ON;
+        forward(command);
+        writeHandshake();
+      } else {
+        if (kind == CommandKind.QUIT) {
+          closeInput();
+        }
+        forward(command);
+      }
+      return;
+    }
+    switch (kind) {
+      case QUIT -> {
+        closeInput(); // Redis ignores whatever follows QUIT
+        if (expectReply) {
+          pending.add(FORWARD);
+        }
+        forward(command);
+      }
+      case RESET -> {
+        replyMode = ReplyMode.ON;
+        pending.add(FORWARD); // RESET replies even under CLIENT REPLY OFF
+        forward(command);
+        writeHandshake(); // back to the configured user and database
+      }
+      case STREAM -> {
+        StreamMark mark = new StreamMark();
+        pending.add(mark);
+        openStream = mark;
+        streaming = true;
+        forward(command);
+      }
+      case CLIENT -> {
+        switch (CommandTable.replyModeOf(command)) {
+          case ON -> {
+            replyMode = ReplyMode.ON;
+            pending.add(FORWARD);
+          }
+          case OFF -> replyMode = ReplyMode.OFF;
+          case SKIP -> replyMode = ReplyMode.SKIP_NEXT;
+          default -> {
+            if (expectReply) {
+              pending.add(FORWARD);
+            }
+          }
+        }
+        forward(command);
+      }
+      default -> {
+        if (expectReply) {
+          pending.add(FORWARD);
+        }
+        forward(command);
+      }
+    }
+    if (pending.size() >= maxInFlight || !pinned.isWritable()) {
+      pauseClient();
+    }
+  }
+
+  private void forward(Command command) {
+    pinned.write(command.takeFrame(), pinned.voidPromise());
+  }
+
+  private void closeInput() {
+    inputClosed = true;
+    pauseClient();
+  }
+
+  private void localReply(String line) {
+    enqueueLocal(ascii(line + "\r\n"), false);
+  }
+
+  /** A malformed request: its error goes out after the replies owed before it, then the connection closes. */
+  void onProtocolError(ProtocolError error) {
+    if (state == State.CLOSED || inputClosed) {
+      return;
+    }
+    log.debug("conn={} protocol error: {}", id, error.message());
+    if (mode != Mode.SWITCHING) {
+      closeInput();
+    }
+    if (mode == Mode.SWITCHING) {
+      protocolErrorAfterHeld = error; // goes out after the held commands' replies
+      return;
+    }
+    enqueueLocal(ascii("-ERR Protocol error: " + error.message() + "\r\n"), true);
+  }
+
+  private ProtocolError protocolErrorAfterHeld;
+
+  private void enqueueLocal(ByteBuf bytes, boolean closeAfter) {
+    if (pending.isEmpty() || streaming) {
+      client.write(bytes, client.voidPromise());
+      clientNeedsFlush = true;
+      if (closeAfter) {
+        closeBoth();
+      }
+    } else {
+      pending.add(new LocalReply(bytes, closeAfter));
+    }
+  }
+
+  /** End of a client read batch: flush the pinned connection and any local replies. */
+  void onClientReadComplete() {
+    if (pinned != null && state != State.CLOSED && pinnedState == PinnedState.READY) {
+      pinned.flush();
+    }
+    if (clientNeedsFlush) {
+      clientNeedsFlush = false;
+      client.flush();
+    }
+  }
+
+  void onPinnedWritabilityChanged() {
+    if (pinned.isWritable()) {
+      resumeClient();
+    } else {
+      pauseClient();
+    }
+  }
+
+  void onSharedWritable() {
+    resumeClient();
+  }
+
+  void onClientWritabilityChanged() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (client.isWritable()) {
+      if (shared != null) {
+        shared.unblock(this);
+      }
+      if (upstreamPaused && pinned != null) {
+        upstreamPaused = false;
+        pinned.config().setAutoRead(true);
+      }
+    } else if (!upstreamPaused && mode == Mode.PINNED && pinned != null) {
+      upstreamPaused = true;
+      pinned.config().setAutoRead(false);
+    }
+  }
+
+  private void pauseClient() {
+    if (!clientPaused) {
+      clientPaused = true;
+      client.config().setAutoRead(false);
+    }
+  }
+
+  private void resumeClient() {
+    if (!clientPaused || state != State.ACTIVE || inputClosed || draining || mode == Mode.SWITCHING
+        || pending.size() > maxInFlight / 2) {
+      return;
+    }
+    if (mode == Mode.PINNED ? !pinned.isWritable() : !shared.isWritable()) {
+      return;
+    }
+    clientPaused = false;
+    client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- shared connection replies
+
+  /** Bytes of this session's current reply on the shared connection. Takes ownership of {@code slice}. */
+  boolean deliverShared(ByteBuf slice) {
+    if (state == State.CLOSED) {
+      slice.release();
+      return false;
+    }
+    client.write(slice, client.voidPromise());
+    return true;
+  }
+
+  /** This session's current reply on the shared connection is complete. */
+  void onSharedReplyDone() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    sharedInFlight--;
+    pending.poll();
+    afterReply(null);
+    if (mode == Mode.SWITCHING && sharedInFlight == 0 && state != State.CLOSED) {
+      connectPinned();
+    }
+  }
+
+  void flushClient() {
+    if (state != State.CLOSED) {
+      client.flush();
+    }
+  }
+
+  /** After a reply was popped: local replies now at the head, shutdown, resuming the client. */
+  private void afterReply(ByteBuf pinnedBuf) {
+    while (pending.peek() instanceof LocalReply lr) {
+      pending.poll();
+      if (pinnedBuf != null) {
+        flushForwardRange(pinnedBuf);
+      }
+      client.write(lr.bytes(), client.voidPromise());
+      if (lr.closeAfter()) {
+        closeBoth();
+        return;
+      }
+    }
+    if (draining && pending.isEmpty()) {
+      if (pinnedBuf != null) {
+        flushForwardRange(pinnedBuf);
+      }
+      closeBoth();
+      return;
+    }
+    if (clientPaused) {
+      resumeClient();
+    }
+  }
+
+  // ---------------------------------------------------------------- pinned connection replies
+
+  /** Bytes from the pinned connection: find reply boundaries, forward, account. Takes ownership of {@code msg}. */
+  void onPinnedRead(ByteBuf msg) {
+    if (state == State.CLOSED) {
+      msg.release();
+      return;
+    }
+    ByteBuf buf;
+    if (cumulation == null) {
+      buf = msg;
+    } else {
+      buf = client.alloc().buffer(cumulation.readableBytes() + msg.readableBytes());
+      buf.writeBytes(cumulation).writeBytes(msg);
+      cumulation.release();
+      msg.release();
+      cumulation = null;
+    }
+    try {
+      scan(buf);
+    } finally {
+      flushForwardRange(buf);
+      if (buf.isReadable() && state != State.CLOSED) {
+        cumulation = buf.readableBytes() < 4096 ? buf.copy() : buf.retainedSlice();
+      }
+      buf.release();
+    }
+    if (!upstreamPaused && state != State.CLOSED && !client.isWritable()) {
+      upstreamPaused = true;
+      pinned.config().setAutoRead(false);
+    }
+  }
+
+  private void scan(ByteBuf buf) {
+    while (buf.isReadable() && state != State.CLOSED) {
+      if (scanner.atFrameStart() && !beginFrame(buf)) {
+        return; // need more bytes to classify the frame
+      }
+      int start = buf.readerIndex();
+      boolean ended = scanner.advance(buf);
+      int end = buf.readerIndex();
+      if (end > start) {
+        consumed(buf, start, end);
+      }
+      if (ended) {
+        endFrame(buf);
+      } else if (end == start) {
+        return;
+      }
+    }
+  }
+
+  /** Decides where the frame starting at the reader index goes; false when more bytes are needed. */
+  private boolean beginFrame(ByteBuf buf) {
+    byte type = buf.getByte(buf.readerIndex());
+    handshakeError = null;
+    if (type == '>' || type == '|') {
+      forwardFrame = true; // RESP3 push or attribute: not a reply of its own
+      countedFrame = false;
+      return true;
+    }
+    Object head = pending.peek();
+    if (head == null) {
+      forwardFrame = true; // unsolicited: forward as Redis sent it
+      countedFrame = false;
+      return true;
+    }
+    if (head instanceof StreamMark mark) {
+      forwardFrame = true;
+      countedFrame = false;
+      if (mark.endsOnReset && type == '+') {
+        int n = Math.min(buf.readableBytes(), RESET_REPLY.length);
+        for (int i = 0; i < n; i++) {
+          if (buf.getByte(buf.readerIndex() + i) != RESET_REPLY[i]) {
+            return true;
+          }
+        }
+        if (n < RESET_REPLY.length) {
+          return false;
+        }
+        countedFrame = true;
+      }
+      return true;
+    }
+    countedFrame = true;
+    if (head == HANDSHAKE) {
+      forwardFrame = false;
+      if (type == '-') {
+        handshakeError = new StringBuilder();
+      }
+    } else {
+      forwardFrame = true;
+    }
+    return true;
+  }
+
+  private void consumed(ByteBuf buf, int start, int end) {
+    if (forwardFrame) {
+      if (fwdStart < 0) {
+        fwdStart = start;
+      }
+      fwdEnd = end;
+    } else {
+      flushForwardRange(buf);
+      if (handshakeError != null && handshakeError.length() < 512) {
+        handshakeError.append(buf.toString(start, end - start, StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  private void flushForwardRange(ByteBuf buf) {
+    if (fwdStart >= 0) {
+      if (state != State.CLOSED) {
+        client.write(buf.retainedSlice(fwdStart, fwdEnd - fwdStart), client.voidPromise());
+      }
+      fwdStart = -1;
+      fwdEnd = -1;
+    }
+  }
+
+  private void endFrame(ByteBuf buf) {
+    if (!countedFrame) {
+      return;
+    }
+    Object head = pending.poll();
+    if (head == HANDSHAKE) {
+      if (handshakeError != null) {
+        flushForwardRange(buf);
+        String text = handshakeError.toString().trim();
+        log.warn("conn={} upstream {} refused the proxy's login: {}", id, connector.describe(), text);
+        refuse("-ERR upstream " + connector.describe() + " refused the proxy's login: "
+            + oneLine(text.startsWith("-") ? text.substring(1) : text));
+        return;
+      }
+      if (pinnedState == PinnedState.HANDSHAKING && pending.peek() != HANDSHAKE) {
+        onPinnedReady();
+      }
+    }
+    afterReply(buf);
+  }
+
+  /** End of a pinned read batch: one flush to the client. */
+  void onPinnedReadComplete() {
+    if (state != State.CLOSED) {
+      client.flush();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void releasePending() {
+    for (Object e; (e = pending.poll()) != null; ) {
+      if (e instanceof LocalReply lr) {
+        lr.bytes().release();
+      }
+    }
+  }
+
+  private void releaseCumulation() {
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+  }
+
+  private static ByteBuf ascii(String s) {
+    return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+  }
+
+  private static String oneLine(String s) {
+    return s.replace('\r', ' ').replace('\n', ' ');
+  }
+}

@@ -1,0 +1,111 @@
+package io.compactor.upstream;
+
+import io.compactor.config.RedisUri;
+import io.compactor.config.UpstreamConfig;
+import io.compactor.resp.Command;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * Opens connections to the upstream Redis: TCP (or TLS for {@code rediss://}) on the caller's event
+ * loop, so a client and its upstream connection never cross threads, and the commands that log the
+ * connection in ({@code AUTH}, {@code SELECT}) before client traffic flows.
+ */
+public final class UpstreamConnector {
+  private final RedisUri uri;
+  private final Bootstrap template;
+  private final SslContext ssl;
+
+  /**
+   * Creates a connector.
+   *
+   * @param config where to connect; its uri must be set
+   * @param channelClass the socket channel type matching the event loops that will call
+   *     {@link #connect}
+   */
+  public UpstreamConnector(UpstreamConfig config, Class<? extends Channel> channelClass) {
+    this.uri = config.uri();
+    this.template = new Bootstrap()
+        .channel(channelClass)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024));
+    if (uri.tls()) {
+      try {
+        SslContextBuilder b = SslContextBuilder.forClient();
+        if (config.tlsCaFile() != null) {
+          b.trustManager(config.tlsCaFile().toFile());
+        }
+        this.ssl = b.build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IllegalArgumentException("upstream.tls-ca-file: " + fileName(config) + " (" + e.getMessage() + ")", e);
+      }
+    } else {
+      this.ssl = null;
+    }
+  }
+
+  private static String fileName(UpstreamConfig config) {
+    File f = config.tlsCaFile() == null ? null : config.tlsCaFile().toFile();
+    return f == null ? "JVM trust store" : f.getPath();
+  }
+
+  /** The upstream, without its password, for logs and error replies. */
+  public String describe() {
+    return uri.address().toString();
+  }
+
+  /**
+   * Connects on {@code loop}; {@code handler} is the last handler of the new channel's pipeline, after
+   * TLS when configured.
+   */
+  public ChannelFuture connect(EventLoop loop, ChannelHandler handler) {
+    Bootstrap b = template.clone(loop);
+    b.handler(new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (ssl != null) {
+          ch.pipeline().addLast(ssl.newHandler(ch.alloc(), uri.address().host(), uri.address().port()));
+        }
+        ch.pipeline().addLast(handler);
+      }
+    });
+    return b.connect(uri.address().host(), uri.address().port());
+  }
+
+  /**
+   * The commands that prepare a fresh (or RESET) upstream connection: AUTH with the configured
+   * credentials and SELECT of the configured database. Empty when neither is configured.
+   */
+  public List<Command> handshake(ByteBufAllocator alloc) {
+    List<Command> out = new ArrayList<>(2);
+    if (uri.password() != null) {
+      out.add(uri.user() == null
+          ? Command.of(alloc, "AUTH", uri.password())
+          : Command.of(alloc, "AUTH", uri.user(), uri.password()));
+    }
+    if (uri.db() != 0) {
+      out.add(Command.of(alloc, "SELECT", Integer.toString(uri.db())));
+    }
+    return out;
+  }
+
+  /** Whether {@link #handshake} returns any command. */
+  public boolean needsHandshake() {
+    return uri.password() != null || uri.db() != 0;
+  }
+}
