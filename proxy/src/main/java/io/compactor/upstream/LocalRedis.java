@@ -39,9 +39,17 @@ public final class LocalRedis implements AutoCloseable {
    * @throws IOException when the executable is missing or the server does not come up
    */
   public static LocalRedis start(String executable, List<String> extraArgs) throws IOException {
+    return start(executable, 0, extraArgs);
+  }
+
+  /**
+   * Like {@link #start(String, List)} on a given port ({@code 0}: a free one), for tests that restart a
+   * server where clients expect it.
+   */
+  public static LocalRedis start(String executable, int fixedPort, List<String> extraArgs) throws IOException {
     IOException last = null;
-    for (int attempt = 0; attempt < 5; attempt++) {
-      int port = freePort();
+    for (int attempt = 0; attempt < (fixedPort == 0 ? 5 : 20); attempt++) {
+      int port = fixedPort == 0 ? freePort() : fixedPort;
       Path dir = Files.createTempDirectory("compactor-redis-");
       List<String> cmd = new ArrayList<>(List.of(
           executable, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
@@ -64,6 +72,14 @@ public final class LocalRedis implements AutoCloseable {
       String log = server.log();
       server.close();
       last = new IOException(executable + " on port " + port + " did not answer PING: " + log);
+      if (fixedPort != 0) {
+        try {
+          Thread.sleep(250); // the old process may still hold the port
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
     }
     throw last;
   }
