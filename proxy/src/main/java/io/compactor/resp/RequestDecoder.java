@@ -82,8 +82,12 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         return NEED_MORE; // Redis skips the byte after '\r' unseen; wait for it so the frame is whole
       }
       long n = parseLong(in, start + 1, cr);
-      if (n == INVALID || n > limits.maxArrayLength()) {
-        throw new BadRequest("invalid multibulk length");
+      if (n == INVALID || n > Integer.MAX_VALUE) {
+        throw new BadRequest("invalid multibulk length"); // Redis's own rule and wording
+      }
+      if (n > limits.maxArrayLength()) {
+        throw new BadRequest("invalid multibulk length: " + n + " (expected: <= " + limits.maxArrayLength()
+            + ", limits.max-array-length)");
       }
       if (n <= 0) {
         // "*0\r\n" and "*-1\r\n" are accepted and ignored by Redis: no command, no reply.
@@ -121,8 +125,12 @@ public final class RequestDecoder extends ByteToMessageDecoder {
           return NEED_MORE;
         }
         long n = parseLong(in, pos + 1, cr);
-        if (n == INVALID || n < 0 || n > limits.maxBulkBytes()) {
-          throw new BadRequest("invalid bulk length");
+        if (n == INVALID || n < 0 || n > REDIS_MAX_BULK) {
+          throw new BadRequest("invalid bulk length"); // Redis's own rule and wording (default proto-max-bulk-len)
+        }
+        if (n > limits.maxBulkBytes()) {
+          throw new BadRequest("invalid bulk length: " + n + " (expected: <= " + limits.maxBulkBytes()
+              + ", limits.max-bulk-bytes)");
         }
         bulkLength = n;
         cursor = cr + 2 - start;
@@ -184,6 +192,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
   }
 
   static final long INVALID = Long.MIN_VALUE;
+  /** Redis's default proto-max-bulk-len. */
+  static final long REDIS_MAX_BULK = 512L * 1024 * 1024;
 
   /**
    * Parses a decimal as Redis's {@code string2ll} does: optional '-', no '+', no leading zeros, no

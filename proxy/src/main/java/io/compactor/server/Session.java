@@ -242,6 +242,14 @@ final class Session {
     client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
+  /** Closes both connections now, discarding replies not yet written (a client that stopped reading). */
+  void abort() {
+    if (state != State.CLOSED) {
+      markClosed();
+    }
+    client.close();
+  }
+
   /** The client went away: its pinned connection goes too (which also unblocks BLPOP and friends). */
   void onClientClosed() {
     if (state != State.CLOSED) {

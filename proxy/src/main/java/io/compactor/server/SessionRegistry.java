@@ -26,10 +26,10 @@ final class SessionRegistry {
     }
   }
 
-  /** Closes every session, on its own event loop, now. */
+  /** Closes every session, on its own event loop, now, discarding unsent replies. */
   void closeAll() {
     for (Session s : sessions) {
-      s.client().eventLoop().execute(s::closeBoth);
+      s.client().eventLoop().execute(s::abort);
     }
   }
 }

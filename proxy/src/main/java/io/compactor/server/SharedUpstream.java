@@ -243,7 +243,7 @@ final class SharedUpstream {
       if (blockedBy == s) {
         log.warn("conn={} closed: did not read its replies for {} ms while sharing an upstream connection",
             s.id(), slowClientTimeoutMillis);
-        s.closeBoth();
+        s.abort();
         unblock(s);
       }
     }, slowClientTimeoutMillis, TimeUnit.MILLISECONDS);

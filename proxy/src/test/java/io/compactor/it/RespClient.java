@@ -92,6 +92,11 @@ public final class RespClient implements AutoCloseable {
     return new String(call(args), StandardCharsets.UTF_8);
   }
 
+  /** Reads the next reply as a string, without sending anything. */
+  public String callStringOrRead() throws IOException {
+    return new String(readReply(), StandardCharsets.UTF_8);
+  }
+
   /** Reads one complete top-level reply and returns its raw bytes. */
   public byte[] readReply() throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -195,6 +200,30 @@ public final class RespClient implements AutoCloseable {
       return false;
     } catch (java.net.SocketException e) {
       return true;
+    } finally {
+      socket.setSoTimeout(old);
+    }
+  }
+
+  /** Whether the peer closes within {@code millis}, reading and discarding whatever arrives meanwhile. */
+  public boolean isClosedWithinDiscarding(int millis) throws IOException {
+    long deadline = System.currentTimeMillis() + millis;
+    byte[] buf = new byte[1 << 16];
+    int old = socket.getSoTimeout();
+    try {
+      while (System.currentTimeMillis() < deadline) {
+        socket.setSoTimeout((int) Math.max(1, deadline - System.currentTimeMillis()));
+        try {
+          if (in.read(buf) < 0) {
+            return true;
+          }
+        } catch (SocketTimeoutException e) {
+          return false;
+        } catch (java.net.SocketException e) {
+          return true;
+        }
+      }
+      return false;
     } finally {
       socket.setSoTimeout(old);
     }
