@@ -126,7 +126,8 @@ public final class ConfigLoader {
           throw new ConfigException("config file " + file + ": unknown setting '" + name
               + "' (expected one of: " + String.join(", ", SETTINGS) + ")");
         }
-        out.put(name, v == null ? "" : String.valueOf(v));
+        // YAML 1.1 reads a bare off/no/false as a boolean: keep the text the user meant
+        out.put(name, v == null ? "" : v instanceof Boolean b ? (b ? "true" : "false") : String.valueOf(v));
       }
     }
   }
@@ -165,15 +166,17 @@ public final class ConfigLoader {
       limits = new RequestLimits(
           integer(v, "limits.max-array-length", ld.maxArrayLength()),
           size(v, "limits.max-bulk-bytes", ld.maxBulkBytes()),
-          (int) size(v, "limits.max-inline-bytes", ld.maxInlineBytes()),
+          intSize(v, "limits.max-inline-bytes", ld.maxInlineBytes()),
           size(v, "limits.max-request-bytes", ld.maxRequestBytes()));
+    } catch (ConfigException e) {
+      throw e;
     } catch (IllegalArgumentException e) {
       throw new ConfigException("limits." + kebab(e.getMessage()));
     }
 
     String admin = v.get("admin.listen");
     HostPort adminListen = null;
-    if (admin != null && !admin.isBlank() && !admin.equalsIgnoreCase("off")) {
+    if (admin != null && !admin.isBlank() && !admin.equalsIgnoreCase("off") && !admin.equalsIgnoreCase("false")) {
       adminListen = hostPort(v, "admin.listen", null);
     }
     return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen));
@@ -234,7 +237,6 @@ public final class ConfigLoader {
     if (!m.matches()) {
       throw ConfigException.invalid(name, s, "a size such as 65536, 64kb, 512mb or 1gb");
     }
-    long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
     long mult = switch (unit) {
       case "k", "kb" -> 1024L;
@@ -242,7 +244,19 @@ public final class ConfigLoader {
       case "g", "gb" -> 1024L * 1024 * 1024;
       default -> 1L;
     };
-    return n * mult;
+    try {
+      return Math.multiplyExact(Long.parseLong(m.group(1)), mult);
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw ConfigException.invalid(name, s, "a size below 8 EiB");
+    }
+  }
+
+  private static int intSize(Map<String, String> v, String name, int def) {
+    long n = size(v, name, def);
+    if (n > Integer.MAX_VALUE) {
+      throw ConfigException.invalid(name, v.get(name), "at most " + Integer.MAX_VALUE + " bytes");
+    }
+    return (int) n;
   }
 
   private static Duration duration(Map<String, String> v, String name, Duration def) {
@@ -254,12 +268,18 @@ public final class ConfigLoader {
     if (!m.matches()) {
       throw ConfigException.invalid(name, s, "a duration such as 500ms, 2s, 1m or 1h");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    try {
+      long n = Long.parseLong(m.group(1));
+      Duration d = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+      d.toMillis(); // must fit in milliseconds, as it is used
+      return d;
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw ConfigException.invalid(name, s, "a duration below 292 million years");
+    }
   }
 }

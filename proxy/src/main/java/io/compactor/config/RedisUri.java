@@ -19,8 +19,30 @@ public record RedisUri(boolean tls, HostPort address, String user, String passwo
     }
   }
 
-  /** Parses a URI; the exception's message says what was expected. */
+  /** Parses a URI; the exception's message says what was expected (never the password). */
   public static RedisUri parse(String text) {
+    try {
+      return parseUnsafe(text);
+    } catch (IllegalArgumentException e) {
+      String shown = redactText(text);
+      throw new IllegalArgumentException(e.getMessage().replace(text, shown), e.getCause());
+    }
+  }
+
+  /** {@code text} with anything between "//" and the last "@" reduced to the user name. */
+  static String redactText(String text) {
+    int scheme = text.indexOf("//");
+    int at = text.lastIndexOf('@');
+    if (scheme < 0 || at < scheme) {
+      return text;
+    }
+    String info = text.substring(scheme + 2, at);
+    int colon = info.indexOf(':');
+    String user = colon < 0 ? "" : info.substring(0, colon);
+    return text.substring(0, scheme + 2) + user + ":***" + text.substring(at);
+  }
+
+  private static RedisUri parseUnsafe(String text) {
     String s = text.trim();
     boolean tls;
     if (s.startsWith("redis://")) {

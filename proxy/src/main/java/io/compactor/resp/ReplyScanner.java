@@ -16,6 +16,7 @@ public final class ReplyScanner {
   static final int MAX_HEADER_LINE = 64 * 1024;
 
   private int[] remaining = new int[8];
+  private boolean[] attribute = new boolean[8];
   private int depth;
   private long bulkRemaining = -1;
   private boolean inSimpleLine;
@@ -122,10 +123,10 @@ public final class ReplyScanner {
               return true;
             }
           } else {
-            push(n);
+            push(n, false);
           }
         }
-        case '%', '|' -> {
+        case '%' -> {
           n = number(buf, r + 1, lf);
           buf.readerIndex(lf + 1);
           if (n <= 0) {
@@ -133,7 +134,19 @@ public final class ReplyScanner {
               return true;
             }
           } else {
-            push(n * 2);
+            push(n * 2, false);
+          }
+        }
+        case '|' -> {
+          // An attribute annotates the element after it and is not an element itself; at top level it
+          // is reported as a frame of its own (the caller forwards it with the reply that follows).
+          n = number(buf, r + 1, lf);
+          buf.readerIndex(lf + 1);
+          if (n > 0) {
+            push(n * 2, true);
+          } else if (depth == 0) {
+            atFrameStart = true;
+            return true;
           }
         }
         default -> throw new IllegalStateException(
@@ -142,7 +155,7 @@ public final class ReplyScanner {
     }
   }
 
-  private void push(long count) {
+  private void push(long count, boolean isAttribute) {
     if (count > Integer.MAX_VALUE) {
       throw new IllegalStateException("aggregate length: " + count + " (expected: <= " + Integer.MAX_VALUE + ")");
     }
@@ -151,7 +164,9 @@ public final class ReplyScanner {
         throw new IllegalStateException("reply nesting deeper than 1024");
       }
       remaining = java.util.Arrays.copyOf(remaining, depth * 2);
+      attribute = java.util.Arrays.copyOf(attribute, depth * 2);
     }
+    attribute[depth] = isAttribute;
     remaining[depth++] = (int) count;
   }
 
@@ -162,6 +177,9 @@ public final class ReplyScanner {
         return false;
       }
       depth--;
+      if (attribute[depth] && depth > 0) {
+        return false; // a nested attribute finished: the element it annotates is still to come
+      }
     }
     atFrameStart = true;
     return true;

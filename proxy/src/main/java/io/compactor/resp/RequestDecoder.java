@@ -125,7 +125,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
           return NEED_MORE;
         }
         long n = parseLong(in, pos + 1, cr);
-        if (n == INVALID || n < 0 || n > REDIS_MAX_BULK) {
+        if (n == INVALID || n < 0 || n > Math.max(REDIS_MAX_BULK, limits.maxBulkBytes())) {
           throw new BadRequest("invalid bulk length"); // Redis's own rule and wording (default proto-max-bulk-len)
         }
         if (n > limits.maxBulkBytes()) {
