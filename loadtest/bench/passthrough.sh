@@ -9,7 +9,8 @@
 #
 # Extra arguments are passed to the proxy (e.g. --set server.io-threads=1).
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), TESTS (set,get,incr,lpush,mset),
-# PIPELINES ("1 16"), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown).
+# PIPELINES ("1 16"), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
+# JAVA_OPTS (JVM options for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,7 +40,7 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
   --logfile "$work/redis.log" & pids+=($!)
 proxy_port=$(free_port)
-java -jar "$JAR" --listen "127.0.0.1:$proxy_port" --upstream "redis://127.0.0.1:$redis_port" "$@" \
+java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$proxy_port" --upstream "redis://127.0.0.1:$redis_port" "$@" \
   >"$work/proxy.out" 2>"$work/proxy.err" & pids+=($!)
 proxy_pid=$!
 

@@ -4,24 +4,49 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One client request: the RESP multibulk frame exactly as it will be forwarded, plus the positions of
- * its arguments inside that frame.
+ * One client request: the RESP multibulk bytes exactly as they will be forwarded, plus the positions of
+ * its arguments inside them.
  *
- * <p>The frame is a retained slice owned by this object; whoever forwards it passes ownership on with
- * {@link #takeFrame()}, otherwise {@link #release()} must be called. Not thread-safe; lives on one event
- * loop.
+ * <p>A decoded command points into its {@link CommandBatch}'s buffer and is valid while the batch is;
+ * {@link #retainedDuplicate()} gives one that outlives it. Commands built by the proxy, and inline
+ * commands (re-encoded as multibulk), own their bytes: {@link #takeFrame()} hands them on, otherwise
+ * {@link #release()} frees them. Not thread-safe; lives on one event loop.
  */
 public final class Command {
-  private ByteBuf frame;
+  private ByteBuf buf;
+  private int start;
+  private final int length;
+  private boolean owned;
   private final int argc;
   private final int[] offsets;
   private final int[] lengths;
 
-  Command(ByteBuf frame, int argc, int[] offsets, int[] lengths) {
-    this.frame = frame;
+  /**
+   * A command inside a {@link CommandBatch}: its bytes are {@code [start, start + length)} of the
+   * batch's buffer, which the batch owns.
+   */
+  Command(int start, int length, int argc, int[] offsets, int[] lengths) {
+    this.start = start;
+    this.length = length;
     this.argc = argc;
     this.offsets = offsets;
     this.lengths = lengths;
+  }
+
+  /** A command that owns {@code frame} (all of its readable bytes). */
+  private Command(ByteBuf frame, int argc, int[] offsets, int[] lengths) {
+    this.buf = frame;
+    this.start = frame.readerIndex();
+    this.length = frame.readableBytes();
+    this.owned = true;
+    this.argc = argc;
+    this.offsets = offsets;
+    this.lengths = lengths;
+  }
+
+  void attach(ByteBuf batch, int startInBatch) {
+    this.buf = batch;
+    this.start = startInBatch;
   }
 
   /** Builds a command from string arguments (UTF-8), for requests the proxy issues itself. */
@@ -54,6 +79,9 @@ public final class Command {
       buf.writeBytes(args[i]);
       buf.writeShort(CRLF);
     }
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] -= buf.readerIndex();
+    }
     return new Command(buf, args.length, offsets, lengths);
   }
 
@@ -76,13 +104,13 @@ public final class Command {
   /** A copy of argument {@code i}. */
   public byte[] arg(int i) {
     byte[] out = new byte[lengths[i]];
-    frame.getBytes(frame.readerIndex() + offsets[i], out);
+    buf.getBytes(start + offsets[i], out);
     return out;
   }
 
   /** Argument {@code i} decoded as UTF-8, for logging and diagnostics only. */
   public String argString(int i) {
-    return frame.toString(frame.readerIndex() + offsets[i], lengths[i], StandardCharsets.UTF_8);
+    return buf.toString(start + offsets[i], lengths[i], StandardCharsets.UTF_8);
   }
 
   /**
@@ -93,9 +121,9 @@ public final class Command {
     if (i >= argc || lengths[i] != upperAscii.length) {
       return false;
     }
-    int base = frame.readerIndex() + offsets[i];
+    int base = start + offsets[i];
     for (int j = 0; j < upperAscii.length; j++) {
-      byte b = frame.getByte(base + j);
+      byte b = buf.getByte(base + j);
       if (b >= 'a' && b <= 'z') {
         b -= 32;
       }
@@ -108,10 +136,10 @@ public final class Command {
 
   /** A case-insensitive hash of argument {@code i}, consistent with {@link #asciiHash(byte[])}. */
   public int argHash(int i) {
-    int base = frame.readerIndex() + offsets[i];
+    int base = start + offsets[i];
     int h = 0;
     for (int j = 0, n = lengths[i]; j < n; j++) {
-      h = 31 * h + (frame.getByte(base + j) & 0xDF);
+      h = 31 * h + (buf.getByte(base + j) & 0xDF);
     }
     return h;
   }
@@ -125,33 +153,56 @@ public final class Command {
     return h;
   }
 
-  /** The encoded frame, still owned by this command. */
-  public ByteBuf frame() {
-    return frame;
+  /** The buffer holding this command's bytes: the batch's, or its own. */
+  public ByteBuf buffer() {
+    return buf;
   }
 
-  /** Hands the frame to the caller, who becomes responsible for releasing it. */
+  /** Where this command's bytes start in {@link #buffer()}. */
+  public int start() {
+    return start;
+  }
+
+  /** How many bytes the encoded command has. */
+  public int length() {
+    return length;
+  }
+
+  /**
+   * Whether this command owns its bytes (an inline command re-encoded, or one built by the proxy)
+   * rather than pointing into a batch.
+   */
+  public boolean isOwned() {
+    return owned;
+  }
+
+  /** The encoded command for writing; the caller owns (and the write releases) the returned buffer. */
   public ByteBuf takeFrame() {
-    ByteBuf f = frame;
-    frame = null;
-    return f;
+    if (owned) {
+      owned = false;
+      ByteBuf b = buf;
+      buf = null;
+      return b;
+    }
+    return buf.retainedSlice(start, length);
   }
 
-  /** Another command sharing this one's bytes, with its own reference to them. */
+  /** A command with its own reference to its bytes, usable after the batch it came from is released. */
   public Command retainedDuplicate() {
-    return new Command(frame.retainedDuplicate(), argc, offsets, lengths);
+    return new Command(buf.retainedSlice(start, length), argc, offsets, lengths);
   }
 
-  /** Releases the frame if it has not been taken. */
+  /** Releases the bytes if this command owns them; a no-op for commands in a batch. */
   public void release() {
-    if (frame != null) {
-      frame.release();
-      frame = null;
+    if (owned) {
+      owned = false;
+      buf.release();
+      buf = null;
     }
   }
 
   @Override
   public String toString() {
-    return frame == null ? "Command(taken)" : "Command(" + argString(0) + ", argc=" + argc + ")";
+    return buf == null ? "Command(taken)" : "Command(" + argString(0) + ", argc=" + argc + ")";
   }
 }

@@ -3,14 +3,16 @@ package io.compactor.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decodes client bytes into {@link Command}s (multibulk or inline) and {@link ProtocolError}s, the way
- * Redis's {@code processMultibulkBuffer} and {@code processInlineBuffer} read them.
+ * Decodes client bytes into {@link CommandBatch}es of {@link Command}s (multibulk or inline), and a
+ * {@link ProtocolError} where the input goes wrong, the way Redis's {@code processMultibulkBuffer} and
+ * {@code processInlineBuffer} read them.
  *
- * <p>Multibulk frames are emitted as retained slices of the input, byte for byte what the client sent,
- * so they can be forwarded without re-encoding. Inline commands are re-encoded as multibulk. Parsing is
+ * <p>One batch per read: multibulk commands point into one retained slice of the input, byte for byte
+ * what the client sent, so runs of them can be forwarded without re-encoding. Inline commands are re-encoded as multibulk. Parsing is
  * resumable: a large frame arriving over many reads is scanned once. Lengths are checked against
  * {@link RequestLimits} as soon as their header is read, before any body is buffered. After a protocol
  * error the rest of the input is discarded. Holds per-connection state: never shared.
@@ -38,6 +40,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
+    int batchStart = in.readerIndex();
+    List<Command> commands = null;
+    ProtocolError error = null;
     while (in.isReadable()) {
       Object decoded;
       try {
@@ -48,17 +53,37 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
       } catch (BadRequest e) {
         failed = true;
-        in.skipBytes(in.readableBytes());
-        out.add(new ProtocolError(e.getMessage()));
-        return;
+        error = new ProtocolError(e.getMessage());
+        break;
       }
       if (decoded == NEED_MORE) {
-        return;
+        break;
       }
       if (decoded != NOTHING) {
-        out.add(decoded);
+        if (commands == null) {
+          commands = new ArrayList<>(4);
+        }
+        commands.add((Command) decoded);
       }
     }
+    if (commands == null && error == null) {
+      return;
+    }
+    int consumed = in.readerIndex() - batchStart;
+    ByteBuf bytes = consumed > 0 ? in.retainedSlice(batchStart, consumed) : null;
+    if (commands == null) {
+      commands = List.of();
+    } else {
+      for (Command c : commands) {
+        if (!c.isOwned()) {
+          c.attach(bytes, c.start() - batchStart);
+        }
+      }
+    }
+    if (failed) {
+      in.skipBytes(in.readableBytes());
+    }
+    out.add(new CommandBatch(bytes, commands, error));
   }
 
   private static final Object NEED_MORE = new Object();
@@ -153,8 +178,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
       cursor = (int) need;
       bulkLength = -1;
     }
-    ByteBuf frame = in.readRetainedSlice(cursor);
-    Command command = new Command(frame, argc, offsets, lengths);
+    Command command = new Command(start, cursor, argc, offsets, lengths);
+    in.readerIndex(start + cursor);
     argc = -1;
     offsets = null;
     lengths = null;

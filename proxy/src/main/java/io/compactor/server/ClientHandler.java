@@ -1,7 +1,6 @@
 package io.compactor.server;
 
-import io.compactor.resp.Command;
-import io.compactor.resp.ProtocolError;
+import io.compactor.resp.CommandBatch;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -27,14 +26,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Command command) {
+    if (msg instanceof CommandBatch batch) {
       try {
-        session.onCommand(command);
+        session.onBatch(batch);
       } finally {
-        command.release(); // no-op once the frame was forwarded
+        batch.release();
       }
-    } else if (msg instanceof ProtocolError error) {
-      session.onProtocolError(error);
     } else {
       ReferenceCountUtil.release(msg);
     }

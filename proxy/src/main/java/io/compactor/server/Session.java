@@ -3,6 +3,7 @@ package io.compactor.server;
 import io.compactor.command.CommandKind;
 import io.compactor.command.CommandTable;
 import io.compactor.resp.Command;
+import io.compactor.resp.CommandBatch;
 import io.compactor.resp.ProtocolError;
 import io.compactor.resp.ReplyScanner;
 import io.compactor.upstream.UpstreamConnector;
@@ -188,6 +189,7 @@ final class Session {
   }
 
   private void writeHandshake() {
+    flushRun();
     for (Command c : connector.handshake(pinned.alloc())) {
       pending.add(HANDSHAKE);
       pinned.write(c.takeFrame(), pinned.voidPromise());
@@ -212,6 +214,7 @@ final class Session {
           c.release();
         }
       }
+      flushRun();
     }
     ProtocolError error = protocolErrorAfterHeld;
     if (error != null) {
@@ -339,6 +342,53 @@ final class Session {
 
   // ---------------------------------------------------------------- client to upstream
 
+  /** The commands of one client read, then the protocol error that ended it, if any. Does not release the batch. */
+  void onBatch(CommandBatch batch) {
+    for (Command c : batch.commands()) {
+      onCommand(c);
+    }
+    flushRun();
+    if (batch.error() != null) {
+      onProtocolError(batch.error());
+    }
+  }
+
+  // A run of consecutive commands going to the same connection, written as one slice by flushRun().
+  private Channel runTarget;
+  private ByteBuf runBuf;
+  private int runStart;
+  private int runEnd;
+
+  private void emit(Channel target, Command command) {
+    if (command.isOwned() || runBuf != command.buffer() || runTarget != target || runEnd != command.start()) {
+      flushRun();
+      if (command.isOwned()) {
+        write(target, command.takeFrame());
+        return;
+      }
+      runTarget = target;
+      runBuf = command.buffer();
+      runStart = command.start();
+    }
+    runEnd = command.start() + command.length();
+  }
+
+  private void flushRun() {
+    if (runBuf != null) {
+      write(runTarget, runBuf.retainedSlice(runStart, runEnd - runStart));
+      runBuf = null;
+      runTarget = null;
+    }
+  }
+
+  private void write(Channel target, ByteBuf bytes) {
+    if (shared != null && target == shared.channel()) {
+      shared.write(bytes);
+    } else {
+      target.write(bytes, target.voidPromise());
+    }
+  }
+
   /** A decoded client command: forward it and note the reply it is owed. Does not take ownership. */
   void onCommand(Command command) {
     if (state != State.ACTIVE || inputClosed) {
@@ -366,7 +416,8 @@ final class Session {
       case PLAIN -> {
         pending.add(FORWARD);
         sharedInFlight++;
-        shared.send(this, command.takeFrame());
+        shared.expect(this);
+        emit(shared.channel(), command);
         if (pending.size() >= maxInFlight) {
           pauseClient();
         }
@@ -464,7 +515,7 @@ final class Session {
   }
 
   private void forward(Command command) {
-    pinned.write(command.takeFrame(), pinned.voidPromise());
+    emit(pinned, command);
   }
 
   private void closeInput() {
@@ -576,6 +627,25 @@ final class Session {
     }
     client.write(slice, client.voidPromise());
     return true;
+  }
+
+  /**
+   * Whether finishing the current shared reply will write to the client (a local reply queued behind
+   * it, or a close), so reply bytes gathered for this session must be written first.
+   */
+  boolean writesAfterSharedReply() {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    if (draining && pending.size() <= 1) {
+      return true;
+    }
+    java.util.Iterator<Object> it = pending.iterator();
+    if (it.hasNext()) {
+      it.next();
+      return it.hasNext() && it.next() instanceof LocalReply;
+    }
+    return false;
   }
 
   /** This session's current reply on the shared connection is complete. */

@@ -123,10 +123,19 @@ final class SharedUpstream {
     }
   }
 
-  /** Writes {@code frame} for {@code owner}; flushed at the end of this loop iteration. */
-  void send(Session owner, ByteBuf frame) {
-    channel.write(frame, channel.voidPromise());
+  /** The connection, for callers that write to it through {@link #write}. */
+  Channel channel() {
+    return channel;
+  }
+
+  /** Notes that the next reply not yet claimed belongs to {@code owner}; call once per command written. */
+  void expect(Session owner) {
     owners.add(owner);
+  }
+
+  /** Writes request bytes; flushed once at the end of this event-loop iteration, for every client together. */
+  void write(ByteBuf bytes) {
+    channel.write(bytes, channel.voidPromise());
     if (!flushScheduled) {
       flushScheduled = true;
       loop.execute(flushTask);
@@ -164,9 +173,12 @@ final class SharedUpstream {
         int end = buf.readerIndex();
         if (end > start) {
           if (frameOwner instanceof Session s) {
-            if (s.deliverShared(buf.retainedSlice(start, end - start))) {
-              markTouched(s);
+            if (runOwner != s || runEnd != start) {
+              flushReplyRun(buf);
+              runOwner = s;
+              runStart = start;
             }
+            runEnd = end;
           } else if (handshakeError != null && handshakeError.length() < 512) {
             handshakeError.append(buf.toString(start, end - start, StandardCharsets.UTF_8));
           } else if (frameOwner == null) {
@@ -176,6 +188,9 @@ final class SharedUpstream {
         if (ended) {
           Object owner = owners.poll();
           if (owner instanceof Session s) {
+            if (s.writesAfterSharedReply()) {
+              flushReplyRun(buf);
+            }
             s.onSharedReplyDone();
           } else if (owner == HANDSHAKE) {
             onHandshakeReply();
@@ -188,6 +203,7 @@ final class SharedUpstream {
       log.warn("shared upstream {} sent invalid RESP: {}", connector.describe(), e.getMessage());
       channel.close();
     } finally {
+      flushReplyRun(buf);
       if (blockedBy == null && frameOwner instanceof Session s && s.isOpen() && !s.clientWritable()) {
         block(s);
       }
@@ -195,6 +211,21 @@ final class SharedUpstream {
         cumulation = buf.readableBytes() < 4096 ? buf.copy() : buf.retainedSlice();
       }
       buf.release();
+    }
+  }
+
+  // Consecutive reply bytes for one client, forwarded as one slice.
+  private Session runOwner;
+  private int runStart;
+  private int runEnd = -1;
+
+  private void flushReplyRun(ByteBuf buf) {
+    if (runOwner != null) {
+      if (runOwner.deliverShared(buf.retainedSlice(runStart, runEnd - runStart))) {
+        markTouched(runOwner);
+      }
+      runOwner = null;
+      runEnd = -1;
     }
   }
 

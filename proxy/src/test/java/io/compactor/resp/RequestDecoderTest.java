@@ -51,6 +51,30 @@ class RequestDecoderTest {
   }
 
   @Test
+  void decode_oneReadIsOneBatchOverTheClientsBytes() {
+    channel = channel(RequestLimits.defaults());
+    String input = multibulk("SET", "a", "1") + multibulk("GET", "a") + multibulk("INCR", "n") + "*1\r\n$4\r\nPI";
+    channel.writeInbound(Unpooled.copiedBuffer(input, StandardCharsets.ISO_8859_1));
+    CommandBatch batch = channel.readInbound();
+    try {
+      assertThat((Object) channel.readInbound()).isNull();
+      assertThat(batch.commands()).hasSize(3);
+      assertThat(batch.error()).isNull();
+      String complete = input.substring(0, input.indexOf("*1\r\n$4"));
+      assertThat(batch.bytes().toString(StandardCharsets.ISO_8859_1)).isEqualTo(complete);
+      int next = 0;
+      for (Command c : batch.commands()) {
+        assertThat(c.buffer()).isSameAs(batch.bytes());
+        assertThat(c.start()).as("commands are adjacent in the batch").isEqualTo(next);
+        next = c.start() + c.length();
+      }
+      assertThat(next).isEqualTo(complete.length());
+    } finally {
+      batch.release();
+    }
+  }
+
+  @Test
   void decode_emptyAndBinaryArguments() {
     channel = channel(RequestLimits.defaults());
     // an empty argument, and one holding CR LF, '*' and '$' bytes
@@ -488,11 +512,25 @@ class RequestDecoderTest {
     return feed(channel, text.getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /**
+   * Feeds {@code bytes} and flattens the batches that come out into commands (each owning a copy of its
+   * bytes) followed by the batch's protocol error, releasing the batches.
+   */
   private static List<Object> feed(EmbeddedChannel channel, byte[] bytes) {
     channel.writeInbound(Unpooled.copiedBuffer(bytes));
     List<Object> out = new ArrayList<>();
     for (Object o; (o = channel.readInbound()) != null; ) {
-      out.add(o);
+      CommandBatch batch = (CommandBatch) o;
+      try {
+        for (Command c : batch.commands()) {
+          out.add(c.retainedDuplicate());
+        }
+        if (batch.error() != null) {
+          out.add(batch.error());
+        }
+      } finally {
+        batch.release();
+      }
     }
     return out;
   }
@@ -572,8 +610,8 @@ class RequestDecoderTest {
   }
 
   private static String frameText(Command command) {
-    ByteBuf frame = command.frame();
-    return new String(ByteBufUtil.getBytes(frame), StandardCharsets.ISO_8859_1);
+    ByteBuf frame = command.buffer();
+    return new String(ByteBufUtil.getBytes(frame, command.start(), command.length()), StandardCharsets.ISO_8859_1);
   }
 
   private static byte[] bytes(String s) {
@@ -583,6 +621,8 @@ class RequestDecoderTest {
   private static void release(Object o) {
     if (o instanceof Command c) {
       c.release();
+    } else if (o instanceof CommandBatch b) {
+      b.release();
     } else {
       ReferenceCountUtil.release(o);
     }
