@@ -7,6 +7,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,6 +16,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLParameters;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +75,9 @@ public final class UpstreamConnector {
 
   /**
    * Connects on {@code loop}; {@code handler} is the last handler of the new channel's pipeline, after
-   * TLS when configured.
+   * TLS when configured. The returned future's channel is available at once (to close it early); the
+   * future completes when the connection is usable: TCP connected and, for TLS, the handshake done with
+   * the server's certificate checked against the host name.
    */
   public ChannelFuture connect(EventLoop loop, ChannelHandler handler) {
     Bootstrap b = template.clone(loop);
@@ -79,12 +85,45 @@ public final class UpstreamConnector {
       @Override
       protected void initChannel(Channel ch) {
         if (ssl != null) {
-          ch.pipeline().addLast(ssl.newHandler(ch.alloc(), uri.address().host(), uri.address().port()));
+          SslHandler tls = ssl.newHandler(ch.alloc(), uri.address().host(), uri.address().port());
+          SSLParameters params = tls.engine().getSSLParameters();
+          params.setEndpointIdentificationAlgorithm("HTTPS"); // verify the certificate names this host
+          tls.engine().setSSLParameters(params);
+          ch.pipeline().addLast(tls);
         }
         ch.pipeline().addLast(handler);
       }
     });
-    return b.connect(uri.address().host(), uri.address().port());
+    ChannelFuture connected = b.connect(uri.address().host(), uri.address().port());
+    if (ssl == null) {
+      return connected;
+    }
+    ChannelPromise ready = connected.channel().newPromise();
+    connected.addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        ready.tryFailure(f.cause());
+        return;
+      }
+      SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+      tls.handshakeFuture().addListener(h -> {
+        if (h.isSuccess()) {
+          ready.trySuccess();
+        } else {
+          ready.tryFailure(new SSLException("TLS handshake with " + describe() + " failed: "
+              + rootMessage(h.cause()), h.cause()));
+          f.channel().close();
+        }
+      });
+    });
+    return ready;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return String.valueOf(root.getMessage());
   }
 
   /**
