@@ -272,7 +272,7 @@ final class Session {
       pinned.close();
     }
     if (shared != null) {
-      shared.unblock(this);
+      shared.detach(this);
     }
     registry.remove(this);
   }
@@ -434,6 +434,7 @@ final class Session {
       default -> {
         // PIN, STREAM, CLIENT: move to a connection of our own once the shared replies are in
         mode = Mode.SWITCHING;
+        shared.detach(this);
         held = new ArrayList<>();
         held.add(command.retainedDuplicate());
         pauseClient();

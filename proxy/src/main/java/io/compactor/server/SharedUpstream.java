@@ -44,6 +44,8 @@ final class SharedUpstream {
   private final List<Session> waiting = new ArrayList<>();
   private final List<Session> touched = new ArrayList<>();
   private final List<Session> pausedSessions = new ArrayList<>();
+  /** Sessions currently using this connection (shared mode), so a lost connection can close them all. */
+  private final java.util.Set<Session> attached = new java.util.LinkedHashSet<>();
   private final Runnable flushTask = this::flushNow;
 
   private State state = State.DOWN;
@@ -64,6 +66,7 @@ final class SharedUpstream {
   /** Calls back {@link Session#onSharedReady()} or {@link Session#onSharedFailed(String)} once the connection is usable. */
   void acquire(Session session) {
     if (state == State.READY) {
+      attached.add(session);
       session.onSharedReady();
       return;
     }
@@ -110,8 +113,16 @@ final class SharedUpstream {
     List<Session> ws = new ArrayList<>(waiting);
     waiting.clear();
     for (Session s : ws) {
+      attached.add(s);
       s.onSharedReady();
     }
+  }
+
+  /** {@code s} closed or moved to a connection of its own. */
+  void detach(Session s) {
+    attached.remove(s);
+    pausedSessions.remove(s);
+    unblock(s);
   }
 
   private void fail(String error) {
@@ -322,6 +333,15 @@ final class SharedUpstream {
     }
     for (Session s : affected) {
       s.onSharedLost(s == inFrame);
+    }
+    // Idle clients go too: the connection their next command would use is gone; they reconnect, and
+    // a new connection is tried then (or refused with a clear error while Redis is down).
+    List<Session> idle = new ArrayList<>(attached);
+    attached.clear();
+    for (Session s : idle) {
+      if (!affected.contains(s)) {
+        s.closeBoth();
+      }
     }
     scanner = new ReplyScanner(); // it may have stopped mid-frame: start clean on the next connection
     List<Session> paused = new ArrayList<>(pausedSessions);

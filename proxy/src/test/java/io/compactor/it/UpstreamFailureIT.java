@@ -23,7 +23,9 @@ class UpstreamFailureIT {
     }
     try (RespClient shared = ENV.proxyClient();
         RespClient pinned = ENV.proxyClient();
+        RespClient idle = ENV.proxyClient();
         RespClient admin = ENV.upstreamClient()) {
+      assertThat(idle.callString("PING")).isEqualTo("+PONG\r\n");
       assertThat(pinned.callString("SELECT", "0")).isEqualTo("+OK\r\n");
       pinned.send("BLPOP", "nothing", "0");
       assertThat(admin.callString("CLIENT", "PAUSE", "10000", "ALL")).isEqualTo("+OK\r\n");
@@ -43,6 +45,7 @@ class UpstreamFailureIT {
       assertThat(shared.isClosedWithin(5000)).isTrue();
       assertThat(new String(pinned.readReply(), StandardCharsets.UTF_8)).isEqualTo(expectedError);
       assertThat(pinned.isClosedWithin(5000)).isTrue();
+      assertThat(idle.isClosedWithin(5000)).as("an idle client of the lost shared connection is closed").isTrue();
     }
 
     try (RespClient refused = ENV.proxyClient()) {

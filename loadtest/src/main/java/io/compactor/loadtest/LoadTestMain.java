@@ -1,0 +1,374 @@
+package io.compactor.loadtest;
+
+import io.compactor.loadtest.dataset.Dataset;
+import io.compactor.loadtest.dataset.Datasets;
+import io.compactor.loadtest.dataset.Entry;
+import io.compactor.loadtest.report.DatasetResult;
+import io.compactor.loadtest.report.HtmlReport;
+import io.compactor.loadtest.report.JsonReport;
+import io.compactor.loadtest.report.ModeResult;
+import io.compactor.loadtest.report.RunReport;
+import io.compactor.loadtest.report.TerminalTable;
+import io.compactor.loadtest.report.WorkloadResult;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load driver: loads realistic datasets straight into one Redis and through redis-compactor into
+ * another, interleaved so speed figures are ratios from the same run, reads every key back through its
+ * path, measures memory per key, runs workloads, and reports (terminal table, JSON, HTML with charts).
+ *
+ * <p>Exit status: 0 done, 2 bad arguments, 1 a server could not be started or reached, 3 a value read
+ * back differed from what was written.
+ */
+@Command(name = "redis-compactor-loadtest", mixinStandardHelpOptions = true, version = "0.1.0", sortOptions = false,
+    description = "Measures what redis-compactor saves and costs, against Redis directly, in one run.")
+public final class LoadTestMain implements Callable<Integer> {
+  @Option(names = "--quick", description = "A run of about a minute: 10,000 keys per dataset, short workloads.")
+  boolean quick;
+
+  @Option(names = "--datasets", split = ",", paramLabel = "NAME",
+      description = "Datasets to load (default: small,sessions,visitors,text,counters).")
+  List<String> datasets = new ArrayList<>(List.of("small", "sessions", "visitors", "text", "counters"));
+
+  @Option(names = "--replay", paramLabel = "FILE", description = "Also load a JSON-lines sample of your own data (see REPLAY.md).")
+  Path replay;
+
+  @Option(names = "--keys", description = "Keys per dataset (default 100000; --quick: 10000).")
+  Integer keys;
+
+  @Option(names = "--seed", description = "Random seed for the datasets (default ${DEFAULT-VALUE}).")
+  long seed = 42;
+
+  @Option(names = "--clients", description = "Concurrent connections per mode (default ${DEFAULT-VALUE}).")
+  int clients = 8;
+
+  @Option(names = "--pipeline", description = "Commands per pipeline (default ${DEFAULT-VALUE}; 1 = no pipelining).")
+  int pipeline = 16;
+
+  @Option(names = "--workloads", split = ",", paramLabel = "NAME",
+      description = "read-heavy, mixed, ttl-churn, or none (default: all three).")
+  List<String> workloads = new ArrayList<>(List.of("read-heavy", "mixed", "ttl-churn"));
+
+  @Option(names = "--workload-dataset", description = "Dataset the workloads run on (default ${DEFAULT-VALUE}).")
+  String workloadDataset = "sessions";
+
+  @Option(names = "--workload-ops", description = "Operations per workload round (default 200000; --quick: 20000).")
+  Long workloadOps;
+
+  @Option(names = "--rounds", description = "Interleaved rounds per workload (default 3; --quick: 1).")
+  Integer rounds;
+
+  @Option(names = "--resp", description = "Protocol the clients speak: 2 or 3 (default ${DEFAULT-VALUE}).")
+  int resp = 2;
+
+  @Option(names = "--direct-port", description = "Use this running Redis on 127.0.0.1 for the direct mode instead of starting one.")
+  int directPort;
+
+  @Option(names = "--upstream-port", description = "Use this running Redis on 127.0.0.1 behind the proxy instead of starting one.")
+  int upstreamPort;
+
+  @Option(names = "--proxy-set", paramLabel = "NAME=VALUE", description = "A proxy setting (as the proxy's --set).")
+  List<String> proxySettings = new ArrayList<>();
+
+  @Option(names = "--json", paramLabel = "FILE", description = "JSON report (default loadtest-results/run-TIME.json).")
+  Path json;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "HTML report with charts (default next to the JSON).")
+  Path html;
+
+  @Option(names = "--no-progress", description = "No progress bars (they are off anyway when not on a terminal).")
+  boolean noProgress;
+
+  private String commandLine = "";
+
+  public static void main(String[] args) {
+    LoadTestMain main = new LoadTestMain();
+    main.commandLine = "redis-compactor-loadtest " + String.join(" ", args);
+    CommandLine cli = new CommandLine(main);
+    cli.setParameterExceptionHandler((ex, a) -> {
+      System.err.println("loadtest: " + ex.getMessage() + " (see --help)");
+      return 2;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  private int keysPerDataset() {
+    return keys != null ? keys : quick ? 10_000 : 100_000;
+  }
+
+  private String validate() {
+    if (keysPerDataset() < 1) {
+      return "--keys: " + keysPerDataset() + " (expected: >= 1)";
+    }
+    if (clients < 1 || clients > 1024) {
+      return "--clients: " + clients + " (expected: 1..1024)";
+    }
+    if (pipeline < 1 || pipeline > 100_000) {
+      return "--pipeline: " + pipeline + " (expected: 1..100000)";
+    }
+    if (resp != 2 && resp != 3) {
+      return "--resp: " + resp + " (expected: 2 or 3)";
+    }
+    for (String w : workloads) {
+      if (!List.of("read-heavy", "mixed", "ttl-churn", "none").contains(w)) {
+        return "--workloads: '" + w + "' (expected: read-heavy, mixed, ttl-churn or none)";
+      }
+    }
+    if (replay != null && !Files.isReadable(replay)) {
+      return "--replay: " + replay + " (expected: a readable JSON-lines file)";
+    }
+    return null;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String problem = validate();
+    List<Dataset> chosen = new ArrayList<>();
+    if (problem == null) {
+      try {
+        for (String name : datasets) {
+          chosen.add(Datasets.byName(name));
+        }
+        if (replay != null) {
+          chosen.add(Datasets.replay(replay));
+        }
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+    }
+    if (problem != null) {
+      System.err.println("loadtest: " + problem);
+      return 2;
+    }
+    String startedAt = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    Path jsonFile = json != null ? json : Path.of("loadtest-results", "run-" + stamp + ".json");
+    Path htmlFile = html != null ? html : Path.of(jsonFile.toString().replaceAll("\\.json$", "") + ".html");
+
+    ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+    Servers servers;
+    try {
+      servers = Servers.start(directPort, upstreamPort, proxySettings);
+    } catch (Exception e) {
+      System.err.println("loadtest: cannot start the servers: " + e.getMessage());
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      return 1;
+    }
+    ProtocolVersion protocol = resp == 3 ? ProtocolVersion.RESP3 : ProtocolVersion.RESP2;
+    List<DatasetResult> datasetResults = new ArrayList<>();
+    List<WorkloadResult> workloadResults = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    long mismatches = 0;
+    boolean workloadsRan = false;
+    try {
+      try (Driver direct = new Driver(resources, servers.direct(), clients, pipeline, protocol);
+          Driver proxy = new Driver(resources, servers.proxy(), clients, pipeline, protocol)) {
+        warmUp(direct, proxy);
+      }
+      for (Dataset ds : chosen) {
+        if (servers.ownsRedis()) {
+          servers.restartRedis(); // every dataset starts from an empty allocator, RSS included
+        }
+        try (Driver direct = new Driver(resources, servers.direct(), clients, pipeline, protocol);
+            Driver proxy = new Driver(resources, servers.proxy(), clients, pipeline, protocol)) {
+          DatasetResult r = loadDataset(resources, ds, direct, proxy);
+          datasetResults.add(r);
+          mismatches += r.direct().mismatches() + r.proxy().mismatches();
+          if (ds.name().equals(workloadDataset) && !workloads.contains("none")) {
+            List<Entry> pool = new ArrayList<>();
+            Iterator<Entry> it = ds.entries(seed, keysPerDataset());
+            while (it.hasNext() && pool.size() < 200_000) {
+              pool.add(it.next());
+            }
+            if (it instanceof AutoCloseable c) {
+              c.close(); // a replay file read only in part
+            }
+            for (String w : workloads) {
+              workloadResults.add(runWorkload(w, pool, direct, proxy));
+            }
+            workloadsRan = true;
+          }
+        }
+      }
+      if (!workloadsRan && !workloads.contains("none") && !workloads.isEmpty()) {
+        notes.add("workloads skipped: dataset '" + workloadDataset + "' was not loaded in this run");
+      }
+      if (!servers.ownsRedis()) {
+        notes.add("Servers given by --direct-port/--upstream-port are flushed, not restarted, between datasets: "
+            + "RSS per key is approximate.");
+      }
+      notes.add("No compaction rules exist yet in this version of the proxy: memory through the proxy is expected "
+          + "to equal direct; the proxy-claimed saving is n/a until the proxy reports metrics.");
+      notes.add("Latency is the round trip of the pipeline each command was in (" + pipeline + " commands, "
+          + clients + " connections per mode); the proxy runs as its own JVM, its CPU read from the OS.");
+      RunReport report = new RunReport(startedAt, commandLine,
+          new RunReport.Environment(Driver.redisVersion(resources, servers.direct()),
+              Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), seed,
+              keysPerDataset(), clients, pipeline, proxySettings.isEmpty() ? "defaults" : String.join(" ", proxySettings)),
+          datasetResults, workloadResults, notes);
+      Path parent = jsonFile.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      Files.createDirectories(htmlFile.toAbsolutePath().getParent());
+      JsonReport.write(report, jsonFile);
+      HtmlReport.write(report, htmlFile);
+      System.out.println(TerminalTable.render(report));
+      System.out.println("JSON: " + jsonFile + "\nHTML: " + htmlFile);
+    } catch (IllegalStateException | java.io.IOException e) {
+      System.err.println("loadtest: " + e.getMessage() + " (proxy log: " + servers.proxyLog() + ")");
+      return 1;
+    } finally {
+      servers.close();
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+    if (mismatches > 0) {
+      System.err.println("loadtest: VERIFICATION FAILED: " + mismatches
+          + " value(s) read back differ from what was written (details above and in the JSON report)");
+      return 3;
+    }
+    return 0;
+  }
+
+  /** Warms the proxy's JIT and both connection pools on a scratch key space, then empties both servers. */
+  private void warmUp(Driver direct, Driver proxy) {
+    Dataset small = Datasets.byName("small");
+    int n = quick ? 20_000 : 100_000;
+    for (Driver d : List.of(direct, proxy)) {
+      d.load(small.entries(seed + 1, n), n, x -> { });
+      d.verify(small.entries(seed + 1, n), n, x -> { });
+      d.flushAll();
+    }
+  }
+
+  private DatasetResult loadDataset(ClientResources resources, Dataset ds, Driver direct, Driver proxy) {
+    int n = keysPerDataset();
+    direct.flushAll();
+    proxy.flushAll();
+    Map<String, Long> before0 = Driver.memory(resources, direct.endpoint(), true);
+    Map<String, Long> before1 = Driver.memory(resources, proxy.endpoint(), true);
+    Iterator<Entry> itDirect = ds.entries(seed, n);
+    Iterator<Entry> itProxy = ds.entries(seed, n);
+    int chunks = Math.max(1, Math.min(10, n / 1000));
+    long chunk = (n + chunks - 1) / chunks;
+    Phase loadDirect = new Phase();
+    Phase loadProxy = new Phase();
+    long logical = 0;
+    try (ProgressBar bar = bar("load " + ds.name(), 2L * n)) {
+      for (int c = 0; c < chunks; c++) {
+        // alternate which mode goes first, so drift in machine speed hits both alike
+        boolean directFirst = c % 2 == 0;
+        for (int k = 0; k < 2; k++) {
+          boolean isDirect = (k == 0) == directFirst;
+          Phase p = isDirect ? direct.load(itDirect, chunk, bar::stepBy) : proxy.load(itProxy, chunk, bar::stepBy);
+          Phase acc = isDirect ? loadDirect : loadProxy;
+          acc.add(p);
+          acc.nanos += p.nanos;
+          acc.cpuNanos += p.cpuNanos;
+        }
+      }
+    }
+    Map<String, Long> after0 = Driver.memory(resources, direct.endpoint(), false);
+    Map<String, Long> after1 = Driver.memory(resources, proxy.endpoint(), false);
+    Iterator<Entry> sizes = ds.entries(seed, n);
+    long loaded = 0;
+    while (sizes.hasNext()) {
+      logical += sizes.next().logicalBytes();
+      loaded++;
+    }
+    Phase verifyDirect;
+    Phase verifyProxy;
+    try (ProgressBar bar = bar("verify " + ds.name(), 2L * loaded)) {
+      verifyDirect = direct.verify(ds.entries(seed, n), n, bar::stepBy);
+      verifyProxy = proxy.verify(ds.entries(seed, n), n, bar::stepBy);
+    }
+    for (Phase v : List.of(verifyDirect, verifyProxy)) {
+      for (String s : v.mismatchSamples) {
+        System.err.println("loadtest: MISMATCH in " + ds.name() + ": " + s);
+      }
+    }
+    ModeResult d = mode("direct", loaded, logical, before0, after0, loadDirect, verifyDirect, false);
+    ModeResult p = mode("proxy", loaded, logical, before1, after1, loadProxy, verifyProxy, true);
+    return new DatasetResult(ds.name(), ds.description(), d, p,
+        d.bytesPerKey() == 0 ? 0 : p.bytesPerKey() / d.bytesPerKey(),
+        d.keysPerSecond() == 0 ? 0 : p.keysPerSecond() / d.keysPerSecond());
+  }
+
+  private static ModeResult mode(String mode, long keys, long logical, Map<String, Long> before,
+      Map<String, Long> after, Phase load, Phase verify, boolean proxy) {
+    long used = after.get("used_memory") - before.get("used_memory");
+    long rss = after.get("used_memory_rss") - before.get("used_memory_rss");
+    return new ModeResult(mode, keys, logical, used, rss, keys == 0 ? 0 : (double) used / keys,
+        keys == 0 ? 0 : (double) rss / keys, load.nanos == 0 ? 0 : keys * 1e9 / load.nanos, load.latency(),
+        load.cpuMicrosPerOp(proxy), null, verify.operations, verify.mismatches);
+  }
+
+  private WorkloadResult runWorkload(String name, List<Entry> pool, Driver direct, Driver proxy) {
+    double readFraction = switch (name) {
+      case "read-heavy" -> 0.9;
+      case "mixed" -> 0.5;
+      default -> 0.5; // ttl-churn: half writes with a 50 ms expiry, half reads of those keys
+    };
+    long churnTtlMillis = name.equals("ttl-churn") ? 50 : 0; // short, so reads meet expired keys within a run
+    long ops = workloadOps != null ? workloadOps : quick ? 20_000 : 200_000;
+    int n = rounds != null ? rounds : quick ? 1 : 3;
+    List<Double> rateDirect = new ArrayList<>();
+    List<Double> rateProxy = new ArrayList<>();
+    Phase allDirect = new Phase();
+    Phase allProxy = new Phase();
+    try (ProgressBar bar = bar(name, 2L * n)) {
+      for (int r = 0; r < n; r++) {
+        boolean directFirst = r % 2 == 0;
+        for (int k = 0; k < 2; k++) {
+          boolean isDirect = (k == 0) == directFirst;
+          Phase p = (isDirect ? direct : proxy).workload(pool, ops, readFraction, churnTtlMillis, seed + r);
+          (isDirect ? rateDirect : rateProxy).add(p.perSecond());
+          Phase acc = isDirect ? allDirect : allProxy;
+          acc.add(p);
+          acc.nanos += p.nanos;
+          acc.cpuNanos += p.cpuNanos;
+          bar.step();
+        }
+      }
+    }
+    double md = median(rateDirect);
+    double mp = median(rateProxy);
+    return new WorkloadResult(name, workloadDataset, clients, pipeline, readFraction, ops, md, mp,
+        md == 0 ? 0 : mp / md, allDirect.latency(), allProxy.latency(), allProxy.cpuMicrosPerOp(true),
+        allDirect.misses, allProxy.misses);
+  }
+
+  private static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    return a.length == 0 ? 0 : a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  private ProgressBar bar(String task, long max) {
+    ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250);
+    if (noProgress || System.console() == null) {
+      b.setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
+          new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+    }
+    return b.build();
+  }
+}

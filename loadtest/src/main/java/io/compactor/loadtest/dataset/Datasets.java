@@ -1,0 +1,48 @@
+package io.compactor.loadtest.dataset;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The datasets the load driver knows by name: the five built-in generators and {@code replay:FILE}.
+ */
+public final class Datasets {
+  private static final List<Dataset> BUILT_INS =
+      List.of(new SmallStrings(), new Sessions(), new Visitors(), new LargeText(), new Counters());
+
+  private static final String REPLAY_PREFIX = "replay:";
+
+  private Datasets() {}
+
+  /** The built-in datasets, in report order: small, sessions, visitors, text, counters. */
+  public static List<Dataset> builtIns() {
+    return BUILT_INS;
+  }
+
+  /** A dataset replaying a JSON-lines file (see {@link Replay}). */
+  public static Dataset replay(Path file) {
+    return new Replay(file);
+  }
+
+  /**
+   * The dataset named {@code name}: a built-in name, or {@code replay:} followed by a file path.
+   *
+   * @throws IllegalArgumentException for an unknown name, or a replay file that does not exist
+   */
+  public static Dataset byName(String name) {
+    if (name != null && name.startsWith(REPLAY_PREFIX) && name.length() > REPLAY_PREFIX.length()) {
+      return replay(Path.of(name.substring(REPLAY_PREFIX.length())));
+    }
+    for (Dataset dataset : BUILT_INS) {
+      if (dataset.name().equals(name)) {
+        return dataset;
+      }
+    }
+    StringBuilder expected = new StringBuilder();
+    for (Dataset dataset : BUILT_INS) {
+      expected.append(dataset.name()).append(", ");
+    }
+    throw new IllegalArgumentException(
+        "dataset: " + (name == null ? "null" : "'" + name + "'") + " (expected one of: " + expected + REPLAY_PREFIX + "FILE)");
+  }
+}

@@ -1,0 +1,266 @@
+package io.compactor.loadtest.report;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The run report as one self-contained HTML page that works offline: the tables of {@link TerminalTable},
+ * charts drawn by Chart.js, whose script is read from the {@code org.webjars.npm:chart.js} jar and
+ * inlined, and the report itself as JSON in a {@code <script type="application/json" id="report-data">}
+ * element (the charts are drawn from it; a reader can also take it out of the page).
+ *
+ * <p>Charts: bytes per key, load throughput, load latency percentiles and, when the run had workloads,
+ * workload throughput; direct in blue {@value #DIRECT_COLOR}, proxy in red {@value #PROXY_COLOR}. They are
+ * drawn without animation; when all are drawn the page sets {@code data-charts-rendered="<count>"} on
+ * {@code <body>}.
+ */
+public final class HtmlReport {
+  /** Colour of the "direct" (straight to Redis) bars. */
+  public static final String DIRECT_COLOR = "rgb(54, 162, 235)";
+  /** Colour of the "proxy" (through redis-compactor) bars. */
+  public static final String PROXY_COLOR = "rgb(255, 99, 132)";
+
+  private static final String RESOURCES = "/io/compactor/loadtest/report/";
+  private static final Set<String> WIDE_ENVIRONMENT_ITEMS = Set.of("proxy settings", "command");
+  /** A chart with more than this many categories takes the page's full width. */
+  private static final int MAX_CATEGORIES_HALF_WIDTH = 8;
+
+  private HtmlReport() {}
+
+  /** How many charts the page for this report draws. */
+  public static int chartCount(RunReport r) {
+    return ReportTables.workloadList(r).isEmpty() ? 3 : 4;
+  }
+
+  public static String render(RunReport r) {
+    StringBuilder h = new StringBuilder(ChartJs.SOURCE.length() + 64 * 1024);
+    String started = r.startedAt() == null ? "" : " – " + r.startedAt();
+    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>redis-compactor load test").append(esc(started)).append("</title>\n")
+        .append("<style>\n").append(Resources.CSS).append("</style>\n</head>\n")
+        .append("<body data-charts-expected=\"").append(chartCount(r)).append("\">\n");
+
+    h.append("<header>\n<h1>redis-compactor load test</h1>\n<p class=\"sub\">Each dataset loaded straight into one ")
+        .append("fresh Redis (<b>direct</b>) and through the proxy into another (<b>proxy</b>), in the same run.</p>\n")
+        .append("</header>\n");
+    long mismatches = ReportTables.totalMismatches(r);
+    if (mismatches > 0) {
+      h.append("<div class=\"failed\">VERIFICATION FAILED: ").append(Fmt.count(mismatches))
+          .append(mismatches == 1 ? " key" : " keys").append(" read back with a different value</div>\n");
+    }
+
+    appendEnvironment(h, r);
+
+    int datasets = ReportTables.datasets(r).size();
+    int workloads = ReportTables.workloadList(r).size();
+    h.append("<section>\n<h2>Charts</h2>\n<p id=\"chart-error\"></p>\n<div class=\"charts\">\n");
+    appendChart(h, "chart-bytes", "bytes", datasets, "Bytes per key by dataset, direct and proxy");
+    appendChart(h, "chart-load", "load", datasets,
+        "Load throughput in keys per second by dataset, direct and proxy");
+    appendChart(h, "chart-latency", "latency", 3 * datasets,
+        "Load latency percentiles by dataset, direct and proxy");
+    if (workloads > 0) {
+      appendChart(h, "chart-workloads", "workloads", workloads,
+          "Operations per second by workload, direct and proxy");
+    }
+    h.append("</div>\n</section>\n");
+
+    appendTable(h, ReportTables.memory(r), "B/key: growth of Redis <code>used_memory</code> (RSS: "
+        + "<code>used_memory_rss</code>) per key loaded. proxy/direct below 1.00 means the proxy saves memory. "
+        + "Proxy-claimed saving: what the proxy's own metrics say it saved, per key.");
+    appendTable(h, ReportTables.loadSpeed(r), "Latency per command during the load, in microseconds. "
+        + "Proxy CPU: CPU time of the proxy's threads per command.");
+    if (workloads > 0) {
+      appendTable(h, ReportTables.workloads(r), "ops/s: median over interleaved rounds. Expired reads: reads "
+          + "that found an expired key, direct/proxy.");
+    }
+
+    List<String> notes = ReportTables.notes(r);
+    if (!notes.isEmpty()) {
+      h.append("<section>\n<h2>Notes</h2>\n<ul class=\"notes\">\n");
+      for (String note : notes) {
+        h.append("<li>").append(esc(note.strip())).append("</li>\n");
+      }
+      h.append("</ul>\n</section>\n");
+    }
+
+    h.append("<footer>Generated by the redis-compactor load test. Charts drawn with Chart.js ")
+        .append(esc(ChartJs.VERSION)).append(" (MIT licence), inlined in this file.</footer>\n");
+
+    h.append("<script type=\"application/json\" id=\"report-data\">")
+        .append(embeddableJson(JsonReport.toCompactJson(r))).append("</script>\n");
+    h.append("<script>\n").append(ChartJs.SOURCE).append("\n</script>\n");
+    h.append("<script>\n").append(Resources.JS).append("</script>\n");
+    h.append("</body>\n</html>\n");
+    return h.toString();
+  }
+
+  /** Writes {@link #render} as UTF-8, creating missing parent directories. */
+  public static void write(RunReport r, Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(file, render(r), StandardCharsets.UTF_8);
+  }
+
+  private static void appendEnvironment(StringBuilder h, RunReport r) {
+    List<Map.Entry<String, String>> shortItems = new ArrayList<>();
+    List<Map.Entry<String, String>> wideItems = new ArrayList<>();
+    for (Map.Entry<String, String> e : ReportTables.environment(r)) {
+      (WIDE_ENVIRONMENT_ITEMS.contains(e.getKey()) ? wideItems : shortItems).add(e);
+    }
+    int perRow = 4;
+    h.append("<section>\n<h2>Environment</h2>\n<table class=\"env\">\n<tbody>\n");
+    for (int i = 0; i < shortItems.size(); i += perRow) {
+      h.append("<tr>");
+      for (int j = i; j < i + perRow; j++) {
+        if (j < shortItems.size()) {
+          Map.Entry<String, String> e = shortItems.get(j);
+          h.append("<th>").append(esc(e.getKey())).append("</th><td>").append(esc(e.getValue())).append("</td>");
+        } else {
+          h.append("<th></th><td></td>");
+        }
+      }
+      h.append("</tr>\n");
+    }
+    for (Map.Entry<String, String> e : wideItems) {
+      h.append("<tr><th>").append(esc(e.getKey())).append("</th><td colspan=\"").append(perRow * 2 - 1)
+          .append("\"><code>").append(esc(e.getValue())).append("</code></td></tr>\n");
+    }
+    h.append("</tbody>\n</table>\n</section>\n");
+  }
+
+  private static void appendChart(StringBuilder h, String id, String kind, int categories, String label) {
+    h.append(categories > MAX_CATEGORIES_HALF_WIDTH ? "<figure class=\"chart wide\">" : "<figure class=\"chart\">")
+        .append("<div class=\"box\"><canvas id=\"").append(id).append("\" data-chart=\"")
+        .append(kind).append("\" role=\"img\" aria-label=\"").append(esc(label))
+        .append("\"></canvas></div></figure>\n");
+  }
+
+  private static void appendTable(StringBuilder h, ReportTables.Table t, String hintHtml) {
+    String id = t.title().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    h.append("<section>\n<h2>").append(esc(t.title())).append("</h2>\n<table class=\"data\" id=\"table-").append(id)
+        .append("\">\n<thead>\n<tr>");
+    for (ReportTables.Column c : t.columns()) {
+      h.append(c.numeric() ? "<th class=\"num\">" : "<th>").append(esc(c.header()).replace("\n", "<br>"))
+          .append("</th>");
+    }
+    h.append("</tr>\n</thead>\n<tbody>\n");
+    if (t.rows().isEmpty()) {
+      h.append("<tr><td colspan=\"").append(t.columns().size()).append("\">(none)</td></tr>\n");
+    }
+    for (List<String> row : t.rows()) {
+      h.append("<tr>");
+      for (int i = 0; i < row.size(); i++) {
+        String cell = row.get(i);
+        String cls = (t.columns().get(i).numeric() ? "num" : "") + (ReportTables.isFailure(cell) ? " bad" : "");
+        h.append(cls.isEmpty() ? "<td>" : "<td class=\"" + cls.strip() + "\">").append(esc(cell)).append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</tbody>\n</table>\n<p class=\"hint\">").append(hintHtml).append("</p>\n</section>\n");
+  }
+
+  /** HTML text and attribute escaping. */
+  static String esc(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '&' -> sb.append("&amp;");
+        case '<' -> sb.append("&lt;");
+        case '>' -> sb.append("&gt;");
+        case '"' -> sb.append("&quot;");
+        case '\'' -> sb.append("&#39;");
+        default -> sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * JSON that is safe inside a {@code <script>} element: {@code <}, {@code >} and {@code &} become
+   * {@code \u003c}, {@code \u003e} and {@code \u0026}, so no {@code </script>} or {@code <!--} can end or
+   * confuse the element. In JSON these characters only occur inside strings, where the escapes mean the same.
+   */
+  static String embeddableJson(String json) {
+    return json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029");
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = HtmlReport.class.getResourceAsStream(path)) {
+      if (in == null) {
+        return null;
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  private static String requiredResource(String path) {
+    String text = resource(path);
+    if (text == null) {
+      throw new IllegalStateException(path + " is not on the classpath");
+    }
+    return text;
+  }
+
+  /** The page's stylesheet and chart script, from this package's resources. */
+  private static final class Resources {
+    static final String CSS = requiredResource(RESOURCES + "report.css");
+    static final String JS = requiredResource(RESOURCES + "report.js");
+  }
+
+  /** Chart.js's UMD build from the webjar, ready to inline (loaded on first use). */
+  private static final class ChartJs {
+    static final String VERSION = version();
+    static final String SOURCE = source(VERSION);
+
+    private static String version() {
+      String props = resource("/META-INF/maven/org.webjars.npm/chart.js/pom.properties");
+      if (props != null) {
+        Properties p = new Properties();
+        try {
+          p.load(new StringReader(props));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        String v = p.getProperty("version");
+        if (v != null && !v.isBlank()) {
+          return v.strip();
+        }
+      }
+      return "4.4.1";
+    }
+
+    private static String source(String version) {
+      String path = "/META-INF/resources/webjars/chart.js/" + version + "/dist/chart.umd.js";
+      String js = resource(path);
+      if (js == null) {
+        throw new IllegalStateException("Chart.js (" + path + ") is not on the classpath: the loadtest needs "
+            + "the org.webjars.npm:chart.js dependency to write HTML reports");
+      }
+      // No source map to fetch (the page works offline), and nothing that would end the <script> element.
+      js = js.replaceAll("(?m)^//# sourceMappingURL=.*$", "");
+      return js.replaceAll("(?i)</(script)", "<\\\\/$1").replace("<!--", "<\\!--");
+    }
+  }
+}
