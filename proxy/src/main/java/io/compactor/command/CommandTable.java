@@ -65,6 +65,9 @@ public final class CommandTable {
     }
   }
 
+  private static final byte[] SCRIPT = bytes("SCRIPT");
+  private static final byte[] DEBUG = bytes("DEBUG");
+
   static final byte[] REPLY = bytes("REPLY");
   static final byte[] ON = bytes("ON");
   static final byte[] OFF = bytes("OFF");
@@ -77,6 +80,10 @@ public final class CommandTable {
     int len = command.argLength(0);
     if (len < 4 || len > 12) {
       return CommandKind.PLAIN;
+    }
+    if (len == 6 && command.argEqualsIgnoreCase(0, SCRIPT)) {
+      // SCRIPT DEBUG YES|SYNC turns on the Lua debugger for the connection's next EVAL
+      return command.argc() >= 2 && command.argEqualsIgnoreCase(1, DEBUG) ? CommandKind.PIN : CommandKind.PLAIN;
     }
     int i = command.argHash(0) & MASK;
     for (byte[] name; (name = NAMES[i]) != null; i = (i + 1) & MASK) {

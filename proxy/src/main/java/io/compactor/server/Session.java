@@ -230,9 +230,9 @@ final class Session {
   void drain() {
     draining = true;
     pauseClient();
-    if (state != State.ACTIVE || pending.isEmpty() || streaming || mode == Mode.SWITCHING
+    if (state != State.ACTIVE || pending.isEmpty() || streaming || (mode == Mode.SWITCHING && sharedInFlight == 0)
         || pending.peek() instanceof StreamMark) {
-      closeBoth();
+      closeBoth(); // a switching client with shared replies in flight closes once they are delivered
     }
   }
 
@@ -262,6 +262,10 @@ final class Session {
 
   private void markClosed() {
     state = State.CLOSED;
+    if (streamError != null) {
+      streamError.release();
+      streamError = null;
+    }
     releasePending();
     releaseCumulation();
     if (held != null) {
@@ -494,7 +498,11 @@ final class Session {
             pending.add(FORWARD);
           }
           case OFF -> replyMode = ReplyMode.OFF;
-          case SKIP -> replyMode = ReplyMode.SKIP_NEXT;
+          case SKIP -> {
+            if (replyMode != ReplyMode.OFF) {
+              replyMode = ReplyMode.SKIP_NEXT; // Redis ignores SKIP while replies are off
+            }
+          }
           default -> {
             if (expectReply) {
               pending.add(FORWARD);
@@ -534,14 +542,76 @@ final class Session {
       return;
     }
     log.debug("conn={} protocol error: {}", id, error.message());
-    if (mode != Mode.SWITCHING) {
-      closeInput();
-    }
     if (mode == Mode.SWITCHING) {
       protocolErrorAfterHeld = error; // goes out after the held commands' replies
       return;
     }
-    enqueueLocal(ascii("-ERR Protocol error: " + error.message() + "\r\n"), true);
+    closeInput();
+    // Redis sends no error under CLIENT REPLY OFF, or when it is the reply SKIP skips
+    ByteBuf reply = replyMode == ReplyMode.ON
+        ? ascii("-ERR Protocol error: " + error.message() + "\r\n")
+        : Unpooled.EMPTY_BUFFER;
+    if (streaming) {
+      // Replies are not counted in a stream, so replies to commands sent before the bad bytes may
+      // still be on their way: send a marker PING behind them and answer when its reply comes back.
+      streamMarker = ("compactor-protocol-error-" + id + "-" + System.nanoTime()).getBytes(StandardCharsets.US_ASCII);
+      streamError = reply;
+      emit(pinned, Command.of(pinned.alloc(), new byte[][] {"PING".getBytes(StandardCharsets.US_ASCII), streamMarker}));
+      flushRun();
+      return;
+    }
+    if (replyMode == ReplyMode.SKIP_NEXT) {
+      replyMode = ReplyMode.ON;
+    }
+    enqueueLocal(reply, true);
+  }
+
+  /** In a stream: the token of the PING sent behind a protocol error, and the error to send after its reply. */
+  private byte[] streamMarker;
+  private ByteBuf streamError;
+  private boolean markerFrame;
+
+  /**
+   * Whether the frame at the reader index is the reply to the marker PING: {@code $N marker} or, in
+   * RESP2 pub/sub mode, {@code *2 $4 pong $N marker}. Returns null when more bytes are needed.
+   */
+  private Boolean isMarkerReply(ByteBuf buf) {
+    byte[] bulk = ("$" + streamMarker.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] plain = concat(bulk, streamMarker, CRLF);
+    byte[] pubsub = concat("*2\r\n$4\r\npong\r\n".getBytes(StandardCharsets.US_ASCII), plain);
+    Boolean a = prefixMatch(buf, plain);
+    Boolean b = prefixMatch(buf, pubsub);
+    if (Boolean.TRUE.equals(a) || Boolean.TRUE.equals(b)) {
+      return true;
+    }
+    return a == null || b == null ? null : false;
+  }
+
+  private static final byte[] CRLF = {'\r', '\n'};
+
+  private static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** True when {@code buf} starts with {@code want}, false when it cannot, null when it may but is short. */
+  private static Boolean prefixMatch(ByteBuf buf, byte[] want) {
+    int n = Math.min(buf.readableBytes(), want.length);
+    for (int i = 0; i < n; i++) {
+      if (buf.getByte(buf.readerIndex() + i) != want[i]) {
+        return false;
+      }
+    }
+    return n < want.length ? null : true;
   }
 
   private ProtocolError protocolErrorAfterHeld;
@@ -612,6 +682,9 @@ final class Session {
       return;
     }
     if (mode == Mode.PINNED ? !pinned.isWritable() : !shared.isWritable()) {
+      if (mode == Mode.SHARED) {
+        shared.pauseUntilWritable(this); // resumed when the shared connection drains
+      }
       return;
     }
     clientPaused = false;
@@ -658,7 +731,11 @@ final class Session {
     pending.poll();
     afterReply(null);
     if (mode == Mode.SWITCHING && sharedInFlight == 0 && state != State.CLOSED) {
-      connectPinned();
+      if (draining) {
+        closeBoth(); // shutting down: the held commands were never sent, like unread input
+      } else {
+        connectPinned();
+      }
     }
   }
 
@@ -763,6 +840,18 @@ final class Session {
     if (head instanceof StreamMark mark) {
       forwardFrame = true;
       countedFrame = false;
+      markerFrame = false;
+      if (streamMarker != null && (type == '$' || type == '*')) {
+        Boolean marker = isMarkerReply(buf);
+        if (marker == null) {
+          return false;
+        }
+        if (marker) {
+          forwardFrame = false; // the proxy's own PING: swallowed
+          markerFrame = true;
+          return true;
+        }
+      }
       if (mark.endsOnReset && type == '+') {
         int n = Math.min(buf.readableBytes(), RESET_REPLY.length);
         for (int i = 0; i < n; i++) {
@@ -814,6 +903,16 @@ final class Session {
   }
 
   private void endFrame(ByteBuf buf) {
+    if (markerFrame) {
+      markerFrame = false;
+      streamMarker = null;
+      flushForwardRange(buf);
+      ByteBuf error = streamError;
+      streamError = null;
+      client.write(error, client.voidPromise());
+      closeBoth();
+      return;
+    }
     if (!countedFrame) {
       return;
     }

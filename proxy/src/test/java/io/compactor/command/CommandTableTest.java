@@ -69,6 +69,15 @@ class CommandTableTest {
   }
 
   @Test
+  void kindOf_scriptDebugPinsOtherScriptSubcommandsDoNot() {
+    assertThat(kindOf("SCRIPT", "DEBUG", "YES")).isEqualTo(CommandKind.PIN);
+    assertThat(kindOf("script", "debug", "sync")).isEqualTo(CommandKind.PIN);
+    assertThat(kindOf("SCRIPT", "LOAD", "return 1")).isEqualTo(CommandKind.PLAIN);
+    assertThat(kindOf("SCRIPT", "FLUSH")).isEqualTo(CommandKind.PLAIN);
+    assertThat(kindOf("SCRIPT")).isEqualTo(CommandKind.PLAIN);
+  }
+
+  @Test
   void kindOf_withArguments() {
     assertThat(kindOf("select", "1")).isEqualTo(CommandKind.PIN);
     assertThat(kindOf("Subscribe", "a", "b")).isEqualTo(CommandKind.STREAM);
