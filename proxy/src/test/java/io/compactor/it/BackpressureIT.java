@@ -80,7 +80,9 @@ class BackpressureIT {
         requests.writeBytes(RespClient.encode("GET", "big"));
       }
       stalled.write(requests.toByteArray());
-      Thread.sleep(500);
+      // the stall has begun once Redis holds replies the proxy is not reading (output buffer in use)
+      ENV.awaitUpstream(list -> java.util.regex.Pattern.compile(" omem=[1-9]").matcher(list).find(),
+          "replies queued in Redis for the stalled shared connection", "CLIENT", "LIST");
       long start = System.nanoTime();
       assertThat(other.callString("PING")).isEqualTo("+PONG\r\n");
       long waitedMillis = (System.nanoTime() - start) / 1_000_000;

@@ -131,6 +131,28 @@ public final class ProxyEnvironment implements BeforeAllCallback, AfterAllCallba
     return new RespClient(upstream.port());
   }
 
+  /**
+   * Waits (up to 10 s) until the reply of {@code command} on the server behind the proxy satisfies
+   * {@code condition}, for tests that must know the server reached a state (clients blocked, output
+   * buffered) before acting.
+   */
+  public void awaitUpstream(java.util.function.Predicate<String> condition, String what, String... command)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    try (RespClient admin = upstreamClient()) {
+      while (true) {
+        String reply = new String(admin.call(command), java.nio.charset.StandardCharsets.UTF_8);
+        if (condition.test(reply)) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("upstream never reached: " + what + "; last reply:\n" + reply);
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
   /** A differential pair: one connection to the oracle, one through the proxy. */
   public Differential differential() throws IOException {
     return new Differential(directClient(), proxyClient());

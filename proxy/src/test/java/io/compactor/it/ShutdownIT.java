@@ -22,7 +22,7 @@ class ShutdownIT {
       assertThat(idle.callString("PING")).isEqualTo("+PONG\r\n");
       inFlight.send("BLPOP", "q", "1.5"); // answers (nil) after 1.5 s
       stuck.send("BLPOP", "q2", "0"); // would wait forever
-      Thread.sleep(200);
+      ENV.awaitUpstream(info -> info.contains("blocked_clients:2"), "both BLPOPs blocked in Redis", "INFO", "clients");
       long start = System.nanoTime();
       CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> ENV.proxy().close());
 
