@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  * (protocol errors) in place, and drain on shutdown. On a pinned connection, pub/sub and MONITOR turn the
  * connection into a byte stream in both directions until the client sends RESET (whose {@code +RESET}
  * reply ends the stream).
+ *
+ * <p>Why this class is large (about 950 lines): the client's reply queue is shared by both modes, the
+ * move between them, the pinned connection's reply scanning (streams, the proxy's own login replies,
+ * the marker that orders a protocol error inside a stream) and shutdown, and every one of those reads
+ * and changes it. The natural split — the pinned connection's reply scanning into a
+ * {@code PinnedUpstream} beside {@link SharedUpstream}, both feeding one reply queue — belongs with the
+ * reply-transforming path compaction needs, where that queue gains entries whose replies are rewritten.
  */
 final class Session {
   private static final Logger log = LoggerFactory.getLogger(Session.class);
