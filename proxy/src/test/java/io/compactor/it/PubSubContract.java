@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Pub/sub (RESP2 messages and RESP3 pushes), sharded pub/sub and MONITOR through the proxy. */
-class PubSubIT {
-  @RegisterExtension
-  static final ProxyEnvironment ENV = ProxyEnvironment.redis();
+/** Pub/sub (RESP2 messages and RESP3 pushes), sharded pub/sub and MONITOR through the proxy. Concrete classes pick the server. */
+abstract class PubSubContract {
+  abstract ProxyEnvironment env();
 
   @Test
   void subscribe_resp2MessagesMatchRedis() throws IOException {
-    try (Differential sub = ENV.differential();
-        Differential pub = ENV.differential()) {
+    try (Differential sub = env().differential();
+        Differential pub = env().differential()) {
       sub.exact("SUBSCRIBE", "news", "sport");
       sub.next("second subscribe confirmation");
       sub.exact("PSUBSCRIBE", "n*");
@@ -36,8 +34,8 @@ class PubSubIT {
 
   @Test
   void subscribe_resp3PushesMatchRedis() throws IOException {
-    try (Differential sub = ENV.differential();
-        Differential pub = ENV.differential()) {
+    try (Differential sub = env().differential();
+        Differential pub = env().differential()) {
       sub.shape("HELLO", "3");
       sub.exact("SUBSCRIBE", "ch");
       sub.exact("SET", "k", "v"); // RESP3 allows commands while subscribed
@@ -55,8 +53,8 @@ class PubSubIT {
 
   @Test
   void monitor_streamsCommandsSentThroughTheProxy() throws IOException {
-    try (RespClient monitor = ENV.proxyClient();
-        RespClient other = ENV.proxyClient()) {
+    try (RespClient monitor = env().proxyClient();
+        RespClient other = env().proxyClient()) {
       assertThat(monitor.callString("MONITOR")).isEqualTo("+OK\r\n");
       other.call("SET", "monitored", "42");
       String line = new String(monitor.readReply(), StandardCharsets.UTF_8);

@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Blocking commands wait as long as the client waits, and never hold up other clients. */
-class BlockingIT {
-  @RegisterExtension
-  static final ProxyEnvironment ENV = ProxyEnvironment.redis();
+/** Blocking commands wait as long as the client waits, and never hold up other clients. Concrete classes pick the server. */
+abstract class BlockingContract {
+  abstract ProxyEnvironment env();
 
   @Test
   void blpopZero_waitsUntilPushed() throws IOException {
-    try (RespClient blocked = ENV.proxyClient();
-        RespClient other = ENV.proxyClient()) {
+    try (RespClient blocked = env().proxyClient();
+        RespClient other = env().proxyClient()) {
       blocked.send("BLPOP", "q", "0");
       assertThat(blocked.isSilentFor(3000)).as("BLPOP 0 still waiting after 3 s").isTrue();
       long start = System.nanoTime();
@@ -28,7 +26,7 @@ class BlockingIT {
 
   @Test
   void blockingTimeouts_sameRepliesAsRedis() throws IOException {
-    try (Differential d = ENV.differential()) {
+    try (Differential d = env().differential()) {
       d.exact("BLPOP", "none", "0.1");
       d.exact("BZPOPMIN", "none", "0.1");
       d.exact("XREAD", "BLOCK", "100", "STREAMS", "nostream", "$");
@@ -41,8 +39,8 @@ class BlockingIT {
 
   @Test
   void clientUnblock_releasesABlockedClient() throws IOException {
-    try (RespClient blocked = ENV.proxyClient();
-        RespClient other = ENV.proxyClient()) {
+    try (RespClient blocked = env().proxyClient();
+        RespClient other = env().proxyClient()) {
       String id = blocked.callString("CLIENT", "ID").substring(1).trim();
       blocked.send("BLPOP", "never", "0");
       assertThat(blocked.isSilentFor(300)).isTrue();
@@ -54,11 +52,11 @@ class BlockingIT {
 
   @Test
   void clientDisconnect_unblocksUpstream() throws Exception {
-    RespClient blocked = ENV.proxyClient();
+    RespClient blocked = env().proxyClient();
     blocked.send("BLPOP", "gone", "0");
     assertThat(blocked.isSilentFor(300)).isTrue();
     blocked.close();
-    try (RespClient admin = ENV.upstreamClient()) {
+    try (RespClient admin = env().upstreamClient()) {
       long deadline = System.currentTimeMillis() + 5000;
       String clients;
       do {
