@@ -5,6 +5,7 @@ import io.compactor.command.CommandTable;
 import io.compactor.resp.Command;
 import io.compactor.resp.CommandBatch;
 import io.compactor.resp.ProtocolError;
+import io.compactor.resp.ReplyCumulator;
 import io.compactor.resp.ReplyScanner;
 import io.compactor.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
@@ -87,7 +88,7 @@ final class Session {
   private Channel pinned;
   private PinnedState pinnedState = PinnedState.NONE;
   private final ReplyScanner scanner = new ReplyScanner();
-  private ByteBuf cumulation;
+  private final ReplyCumulator cumulation = new ReplyCumulator();
 
   // client-side view of the connection
   private boolean streaming;
@@ -180,9 +181,9 @@ final class Session {
         if (state == State.CLOSED) {
           return;
         }
-        String reason = future.cause() == null ? "unknown" : String.valueOf(future.cause().getMessage());
-        log.warn("conn={} upstream {} unavailable: {}", id, connector.describe(), reason);
-        refuse("-ERR upstream " + connector.describe() + " unavailable (" + oneLine(reason) + ")");
+        log.warn("conn={} upstream {} unavailable: {}", id, connector.describe(),
+            future.cause() == null ? "unknown" : future.cause().getMessage());
+        refuse(connector.unavailableError(future.cause()));
       } else if (state == State.CLOSED) {
         pinned.close();
       } else if (connector.needsHandshake()) {
@@ -308,7 +309,7 @@ final class Session {
       return;
     }
     if (pinnedState != PinnedState.READY) {
-      refuse("-ERR upstream " + connector.describe() + " closed the connection");
+      refuse(connector.closedError());
       return;
     }
     failPending();
@@ -332,7 +333,7 @@ final class Session {
     for (Object e; (e = pending.poll()) != null; ) {
       if (e == FORWARD) {
         if (error == null) {
-          error = ascii("-ERR upstream " + connector.describe() + " closed the connection\r\n");
+          error = ascii(connector.closedError() + "\r\n");
         }
         client.write(error.retainedDuplicate(), client.voidPromise());
         owed++;
@@ -411,7 +412,7 @@ final class Session {
     }
     CommandKind kind = CommandTable.kindOf(command);
     if (kind == CommandKind.REFUSED) {
-      localReply("-ERR '" + oneLine(command.argString(0)) + "' is not supported through redis-compactor "
+      localReply("-ERR '" + UpstreamConnector.oneLine(command.argString(0)) + "' is not supported through redis-compactor "
           + "(connect replicas to Redis directly)");
       return;
     }
@@ -785,24 +786,12 @@ final class Session {
       msg.release();
       return;
     }
-    ByteBuf buf;
-    if (cumulation == null) {
-      buf = msg;
-    } else {
-      buf = client.alloc().buffer(cumulation.readableBytes() + msg.readableBytes());
-      buf.writeBytes(cumulation).writeBytes(msg);
-      cumulation.release();
-      msg.release();
-      cumulation = null;
-    }
+    ByteBuf buf = cumulation.append(msg, client.alloc());
     try {
       scan(buf);
     } finally {
       flushForwardRange(buf);
-      if (buf.isReadable() && state != State.CLOSED) {
-        cumulation = buf.readableBytes() < 4096 ? buf.copy() : buf.retainedSlice();
-      }
-      buf.release();
+      cumulation.keepRest(buf, state != State.CLOSED);
     }
     if (!upstreamPaused && state != State.CLOSED && !client.isWritable()) {
       upstreamPaused = true;
@@ -929,8 +918,7 @@ final class Session {
         flushForwardRange(buf);
         String text = handshakeError.toString().trim();
         log.warn("conn={} upstream {} refused the proxy's login: {}", id, connector.describe(), text);
-        refuse("-ERR upstream " + connector.describe() + " refused the proxy's login: "
-            + oneLine(text.startsWith("-") ? text.substring(1) : text));
+        refuse(connector.loginRefusedError(text));
         return;
       }
       if (pinnedState == PinnedState.HANDSHAKING && pending.peek() != HANDSHAKE) {
@@ -958,17 +946,11 @@ final class Session {
   }
 
   private void releaseCumulation() {
-    if (cumulation != null) {
-      cumulation.release();
-      cumulation = null;
-    }
+    cumulation.release();
   }
 
   private static ByteBuf ascii(String s) {
     return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
   }
 
-  private static String oneLine(String s) {
-    return s.replace('\r', ' ').replace('\n', ' ');
-  }
 }

@@ -1,6 +1,7 @@
 package io.compactor.server;
 
 import io.compactor.resp.Command;
+import io.compactor.resp.ReplyCumulator;
 import io.compactor.resp.ReplyScanner;
 import io.compactor.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
@@ -50,7 +51,7 @@ final class SharedUpstream {
 
   private State state = State.DOWN;
   private Channel channel;
-  private ByteBuf cumulation;
+  private final ReplyCumulator cumulation = new ReplyCumulator();
   private boolean flushScheduled;
   private Object frameOwner;
   private StringBuilder handshakeError;
@@ -90,9 +91,9 @@ final class SharedUpstream {
     channel = f.channel();
     f.addListener((ChannelFutureListener) future -> {
       if (!future.isSuccess()) {
-        String reason = String.valueOf(future.cause() == null ? "unknown" : future.cause().getMessage());
-        log.warn("shared upstream {} unavailable: {}", connector.describe(), reason);
-        fail("-ERR upstream " + connector.describe() + " unavailable (" + oneLine(reason) + ")");
+        log.warn("shared upstream {} unavailable: {}", connector.describe(),
+            future.cause() == null ? "unknown" : future.cause().getMessage());
+        fail(connector.unavailableError(future.cause()));
         return;
       }
       List<Command> login = connector.handshake(channel.alloc());
@@ -163,16 +164,7 @@ final class SharedUpstream {
   // ------------------------------------------------------------------ replies
 
   private void onRead(ByteBuf msg) {
-    ByteBuf buf;
-    if (cumulation == null) {
-      buf = msg;
-    } else {
-      buf = channel.alloc().buffer(cumulation.readableBytes() + msg.readableBytes());
-      buf.writeBytes(cumulation).writeBytes(msg);
-      cumulation.release();
-      msg.release();
-      cumulation = null;
-    }
+    ByteBuf buf = cumulation.append(msg, channel.alloc());
     try {
       while (buf.isReadable()) {
         if (scanner.atFrameStart()) {
@@ -218,10 +210,7 @@ final class SharedUpstream {
       if (blockedBy == null && frameOwner instanceof Session s && s.isOpen() && !s.clientWritable()) {
         block(s);
       }
-      if (buf.isReadable() && channel != null && channel.isActive()) {
-        cumulation = buf.readableBytes() < 4096 ? buf.copy() : buf.retainedSlice();
-      }
-      buf.release();
+      cumulation.keepRest(buf, channel != null && channel.isActive());
     }
   }
 
@@ -244,8 +233,7 @@ final class SharedUpstream {
     if (handshakeError != null) {
       String text = handshakeError.toString().trim();
       log.warn("upstream {} refused the proxy's login: {}", connector.describe(), text);
-      fail("-ERR upstream " + connector.describe() + " refused the proxy's login: "
-          + oneLine(text.startsWith("-") ? text.substring(1) : text));
+      fail(connector.loginRefusedError(text));
       channel.close();
       return;
     }
@@ -306,10 +294,7 @@ final class SharedUpstream {
   }
 
   private void onClosed() {
-    if (cumulation != null) {
-      cumulation.release();
-      cumulation = null;
-    }
+    cumulation.release();
     boolean midFrame = !scanner.atFrameStart();
     Object inFrame = midFrame ? frameOwner : null;
     List<Session> affected = new ArrayList<>();
@@ -319,7 +304,7 @@ final class SharedUpstream {
       }
     }
     if (state != State.READY) {
-      fail("-ERR upstream " + connector.describe() + " closed the connection");
+      fail(connector.closedError());
     }
     state = State.DOWN;
     channel = null;
@@ -351,9 +336,6 @@ final class SharedUpstream {
     }
   }
 
-  private static String oneLine(String s) {
-    return s.replace('\r', ' ').replace('\n', ' ');
-  }
 
   private final class Handler extends ChannelInboundHandlerAdapter {
     @Override

@@ -73,6 +73,29 @@ public final class UpstreamConnector {
     return uri.address().toString();
   }
 
+  /** The error line (without CRLF) for a client the proxy cannot serve because the upstream cannot be reached. */
+  public String unavailableError(Throwable cause) {
+    String reason = cause == null ? "unknown" : String.valueOf(cause.getMessage());
+    return "-ERR upstream " + describe() + " unavailable (" + oneLine(reason) + ")";
+  }
+
+  /** The error line (without CRLF) for each reply still owed when the upstream connection closes. */
+  public String closedError() {
+    return "-ERR upstream " + describe() + " closed the connection";
+  }
+
+  /** The error line (without CRLF) when the upstream refuses the proxy's AUTH or SELECT; {@code reply} is Redis's error. */
+  public String loginRefusedError(String reply) {
+    String text = reply.trim();
+    return "-ERR upstream " + describe() + " refused the proxy's login: "
+        + oneLine(text.startsWith("-") ? text.substring(1) : text);
+  }
+
+  /** {@code s} on one line, safe inside a RESP simple error. */
+  public static String oneLine(String s) {
+    return s.replace('\r', ' ').replace('\n', ' ');
+  }
+
   /**
    * Connects on {@code loop}; {@code handler} is the last handler of the new channel's pipeline, after
    * TLS when configured. The returned future's channel is available at once (to close it early); the

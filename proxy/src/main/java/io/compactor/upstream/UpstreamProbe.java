@@ -1,6 +1,7 @@
 package io.compactor.upstream;
 
 import io.compactor.resp.Command;
+import io.compactor.resp.ReplyCumulator;
 import io.compactor.resp.ReplyScanner;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -37,6 +38,7 @@ public final class UpstreamProbe {
     CompletableFuture<String> result = new CompletableFuture<>();
     ChannelFuture f = connector.connect(loop, new ChannelInboundHandlerAdapter() {
       private final ReplyScanner scanner = new ReplyScanner();
+      private final ReplyCumulator cumulation = new ReplyCumulator();
       private final StringBuilder last = new StringBuilder();
       private int replies;
       private int expected;
@@ -54,7 +56,7 @@ public final class UpstreamProbe {
 
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf buf = (ByteBuf) msg;
+        ByteBuf buf = cumulation.append((ByteBuf) msg, ctx.alloc());
         try {
           while (buf.isReadable()) {
             int start = buf.readerIndex();
@@ -83,12 +85,13 @@ public final class UpstreamProbe {
           result.complete("upstream sent invalid RESP: " + e.getMessage());
           ctx.close();
         } finally {
-          buf.release();
+          cumulation.keepRest(buf, !result.isDone());
         }
       }
 
       @Override
       public void channelInactive(ChannelHandlerContext ctx) {
+        cumulation.release();
         result.complete("upstream " + connector.describe() + " closed the connection");
       }
 
