@@ -82,6 +82,8 @@ final class Session {
   private State state = State.STARTING;
   private Mode mode;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  /** How many {@link LocalReply} entries {@code pending} holds. */
+  private int localRepliesQueued;
   private int sharedInFlight;
   private List<Command> held;
 
@@ -633,6 +635,7 @@ final class Session {
       }
     } else {
       pending.add(new LocalReply(bytes, closeAfter));
+      localRepliesQueued++;
     }
   }
 
@@ -716,8 +719,8 @@ final class Session {
    * it, or a close), so reply bytes gathered for this session must be written first.
    */
   boolean writesAfterSharedReply() {
-    if (state == State.CLOSED) {
-      return false;
+    if (state == State.CLOSED || (localRepliesQueued == 0 && !draining)) {
+      return false; // the common case, without walking the queue
     }
     if (draining && pending.size() <= 1) {
       return true;
@@ -757,6 +760,7 @@ final class Session {
   private void afterReply(ByteBuf pinnedBuf) {
     while (pending.peek() instanceof LocalReply lr) {
       pending.poll();
+      localRepliesQueued--;
       if (pinnedBuf != null) {
         flushForwardRange(pinnedBuf);
       }
@@ -943,6 +947,7 @@ final class Session {
         lr.bytes().release();
       }
     }
+    localRepliesQueued = 0;
   }
 
   private void releaseCumulation() {
