@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# CPU time per request, from the kernel's accounting (/proc/PID/stat): the proxy's user and system time
+# per GET, and Redis's own CPU per GET straight and behind the proxy, in one run against one throwaway
+# redis-server. Noise is lower than for throughput, which makes it the better yardstick for tuning.
+#
+#   loadtest/bench/cpu-per-request.sh                        # 1M GETs, 50 clients, no pipelining
+#   JAVA_OPTS=-Dio.netty.leakDetection.level=simple loadtest/bench/cpu-per-request.sh
+#
+# Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), JAVA_OPTS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REQUESTS=${REQUESTS:-1000000}
+CLIENTS=${CLIENTS:-50}
+PIPELINE=${PIPELINE:-1}
+JAR=proxy/target/redis-compactor.jar
+[ -f "$JAR" ] || mvn -q -DskipTests package
+[ -r /proc/self/stat ] || { echo "cpu-per-request.sh: needs Linux /proc" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+  || echo $(( 20000 + RANDOM % 20000 )); }
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
+redis_pid=$!; pids+=($redis_pid)
+proxy_port=$(free_port)
+java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$proxy_port" --upstream "redis://127.0.0.1:$redis_port" "$@" \
+  >"$work/proxy.out" 2>"$work/proxy.err" &
+proxy_pid=$!; pids+=($proxy_pid)
+for port in "$redis_port" "$proxy_port"; do
+  for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # utime stime, in clock ticks
+hz=$(getconf CLK_TCK)
+bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t get -P "$PIPELINE" -q 2>/dev/null \
+  | tr '\r' '\n' | awk '/^GET: [0-9]/ {print $2}'; }
+
+echo "warming up the proxy..." >&2
+redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t get -P "$PIPELINE" -q >/dev/null 2>&1
+
+read -r ru0 rs0 < <(ticks "$redis_pid")
+direct_rps=$(bench "$redis_port")
+read -r ru1 rs1 < <(ticks "$redis_pid")
+read -r pu0 ps0 < <(ticks "$proxy_pid")
+proxy_rps=$(bench "$proxy_port")
+read -r pu1 ps1 < <(ticks "$proxy_pid")
+read -r ru2 rs2 < <(ticks "$redis_pid")
+
+awk -v n="$REQUESTS" -v hz="$hz" -v drps="$direct_rps" -v prps="$proxy_rps" \
+    -v rd=$(( ru1 - ru0 + rs1 - rs0 )) -v rp=$(( ru2 - ru1 + rs2 - rs1 )) \
+    -v pu=$(( pu1 - pu0 )) -v ps=$(( ps1 - ps0 )) 'BEGIN {
+  us = 1e6 / hz / n
+  printf "GET x %d, %s clients, -P %s\n", n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
+  printf "direct:        %9.0f req/s   redis CPU %.2f us/req\n", drps, rd * us
+  printf "through proxy: %9.0f req/s   redis CPU %.2f us/req   proxy user %.2f + sys %.2f = %.2f us/req\n", prps, rp * us, pu * us, ps * us, (pu + ps) * us
+  printf "ratio proxy/direct: %.2f\n", prps / drps
+}'
