@@ -3,6 +3,8 @@ package io.compactor;
 import io.compactor.admin.AdminServer;
 import io.compactor.config.ProxyConfig;
 import io.compactor.server.ProxyChannelInitializer;
+import io.compactor.compaction.bucket.BucketCompactor;
+import io.compactor.compaction.bucket.BucketScript;
 import io.compactor.upstream.UpstreamConnector;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,6 +22,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,10 +76,13 @@ public final class ProxyServer implements AutoCloseable {
     Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     AdminServer admin = null;
     try {
-      UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass);
+      BucketCompactor compactor = new BucketCompactor(config.rules());
+      UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass,
+          compactor.isEmpty() ? List.of() : List.of(BucketScript.body()));
       ProxyChannelInitializer initializer =
           new ProxyChannelInitializer(connector, config.limits(), config.server().maxInFlight(),
-              config.upstream().multiplex(), config.server().slowClientTimeout().toMillis());
+              config.upstream().multiplex(), config.server().slowClientTimeout().toMillis(),
+              compactor.isEmpty() ? null : compactor);
       ServerBootstrap b = new ServerBootstrap()
           .group(boss, workers)
           .channel(serverClass)

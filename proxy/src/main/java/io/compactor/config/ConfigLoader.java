@@ -47,6 +47,17 @@ public final class ConfigLoader {
       "limits.max-request-bytes",
       "admin.listen");
 
+  /**
+   * The compaction rules: a YAML list at the top level of the file, or the same list as YAML text
+   * (flow style, {@code [{name: m, pattern: "media:*", strategy: bucket}]}) in {@code COMPACTOR_RULES}
+   * or {@code --set rules=...}. A later layer replaces the whole list.
+   */
+  public static final String RULES = "rules";
+
+  /** Keys a rule entry may have. */
+  static final List<String> RULE_KEYS = List.of("name", "pattern", "strategy", "fields-per-bucket", "buckets",
+      "legacy-reads");
+
   private ConfigLoader() {}
 
   /**
@@ -62,12 +73,14 @@ public final class ConfigLoader {
       values.putAll(readYaml(file));
     }
     for (Map.Entry<String, String> e : env.entrySet()) {
-      if (e.getKey().startsWith(ENV_PREFIX)) {
+      if (e.getKey().equals(envName(RULES))) {
+        values.put(RULES, e.getValue());
+      } else if (e.getKey().startsWith(ENV_PREFIX)) {
         values.put(settingForEnv(e.getKey()), e.getValue());
       }
     }
     for (Map.Entry<String, String> e : overrides.entrySet()) {
-      if (!SETTINGS.contains(e.getKey())) {
+      if (!SETTINGS.contains(e.getKey()) && !e.getKey().equals(RULES)) {
         throw unknown(e.getKey(), "flag");
       }
       values.put(e.getKey(), e.getValue());
@@ -119,7 +132,9 @@ public final class ConfigLoader {
     for (Map.Entry<?, ?> e : map.entrySet()) {
       String name = prefix + e.getKey();
       Object v = e.getValue();
-      if (v instanceof Map<?, ?> child) {
+      if (name.equals(RULES)) {
+        out.put(RULES, new Yaml().dump(v));
+      } else if (v instanceof Map<?, ?> child) {
         flatten(name + ".", child, out, file);
       } else {
         if (!SETTINGS.contains(name)) {
@@ -179,7 +194,67 @@ public final class ConfigLoader {
     if (admin != null && !admin.isBlank() && !admin.equalsIgnoreCase("off") && !admin.equalsIgnoreCase("false")) {
       adminListen = hostPort(v, "admin.listen", null);
     }
-    return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen));
+    return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen), rules(v.get(RULES)));
+  }
+
+  /** Parses the rules list; every error names the rule (by position and name) and the key. */
+  static List<RuleConfig> rules(String yaml) {
+    if (yaml == null || yaml.isBlank()) {
+      return List.of();
+    }
+    Object root;
+    try {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
+    } catch (YAMLException e) {
+      throw new ConfigException("rules: not valid YAML (" + e.getMessage().replace('\n', ' ') + ")");
+    }
+    if (root == null) {
+      return List.of();
+    }
+    if (!(root instanceof List<?> list)) {
+      throw new ConfigException("rules: expected a list of rules, each with name, pattern and strategy");
+    }
+    List<RuleConfig> out = new java.util.ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String where = "rules[" + i + "]";
+      if (!(list.get(i) instanceof Map<?, ?> m)) {
+        throw new ConfigException(where + ": expected a mapping with name, pattern and strategy");
+      }
+      Map<String, String> r = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        if (!RULE_KEYS.contains(key)) {
+          throw new ConfigException(where + ": unknown key '" + key + "' (expected one of: "
+              + String.join(", ", RULE_KEYS) + ")");
+        }
+        Object val = e.getValue();
+        r.put(key, val == null ? "" : val instanceof Boolean b ? (b ? "true" : "false") : String.valueOf(val));
+      }
+      if (r.get("name") != null) {
+        where += " (" + r.get("name") + ")";
+      }
+      String strategyText = r.getOrDefault("strategy", "");
+      RuleConfig.Strategy strategy = switch (strategyText.trim().toLowerCase(Locale.ROOT)) {
+        case "bucket" -> RuleConfig.Strategy.BUCKET;
+        default -> throw new ConfigException(where + ".strategy: '" + strategyText + "' (expected: bucket)");
+      };
+      try {
+        RuleConfig rule = new RuleConfig(r.get("name"), r.get("pattern"), strategy,
+            integer(r, "fields-per-bucket", RuleConfig.DEFAULT_FIELDS_PER_BUCKET),
+            integer(r, "buckets", RuleConfig.DEFAULT_BUCKETS),
+            bool(r, "legacy-reads", true));
+        if (!names.add(rule.name())) {
+          throw new ConfigException(where + ".name: '" + rule.name() + "' (expected: a name no other rule has)");
+        }
+        out.add(rule);
+      } catch (ConfigException e) {
+        throw e.getMessage().startsWith("rules[") ? e : new ConfigException(where + "." + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + "." + e.getMessage());
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** {@code maxBulkBytes: ...} to {@code max-bulk-bytes: ...}. */

@@ -101,6 +101,11 @@ public final class Command {
     return lengths[i];
   }
 
+  /** Byte {@code j} of argument {@code i}. */
+  public byte argByte(int i, int j) {
+    return buf.getByte(start + offsets[i] + j);
+  }
+
   /** A copy of argument {@code i}. */
   public byte[] arg(int i) {
     byte[] out = new byte[lengths[i]];

@@ -1,5 +1,6 @@
 package io.compactor.server;
 
+import io.compactor.compaction.bucket.BucketCompactor;
 import io.compactor.resp.RequestDecoder;
 import io.compactor.resp.RequestLimits;
 import io.compactor.upstream.UpstreamConnector;
@@ -23,15 +24,18 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final int maxInFlight;
   private final boolean multiplex;
   private final long slowClientTimeoutMillis;
+  private final BucketCompactor compactor;
 
   /**
    * Creates the initializer; one per server.
    *
    * @param multiplex whether clients start on a shared upstream connection per event loop (true) or each
    *     get their own from the start (false)
+   * @param compactor the bucket rules, or null when there are none
    */
   public ProxyChannelInitializer(UpstreamConnector connector, RequestLimits limits, int maxInFlight,
-      boolean multiplex, long slowClientTimeoutMillis) {
+      boolean multiplex, long slowClientTimeoutMillis, BucketCompactor compactor) {
+    this.compactor = compactor;
     this.connector = connector;
     this.limits = limits;
     this.maxInFlight = maxInFlight;
@@ -44,7 +48,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     SharedUpstream up = multiplex
         ? shared.computeIfAbsent(ch.eventLoop(), loop -> new SharedUpstream(loop, connector, slowClientTimeoutMillis))
         : null;
-    Session session = new Session(ids.incrementAndGet(), ch, connector, up, registry, maxInFlight);
+    Session session = new Session(ids.incrementAndGet(), ch, connector, up, registry, maxInFlight, compactor);
     ch.pipeline().addLast("decoder", new RequestDecoder(limits));
     ch.pipeline().addLast("client", new ClientHandler(session));
   }

@@ -2,6 +2,8 @@ package io.compactor.server;
 
 import io.compactor.command.CommandKind;
 import io.compactor.command.CommandTable;
+import io.compactor.compaction.Rewrite;
+import io.compactor.compaction.bucket.BucketCompactor;
 import io.compactor.resp.Command;
 import io.compactor.resp.CommandBatch;
 import io.compactor.resp.ProtocolError;
@@ -13,6 +15,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.compactor.resp.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -78,6 +81,8 @@ final class Session {
   private final SharedUpstream shared;
   private final SessionRegistry registry;
   private final int maxInFlight;
+  /** The bucket rules, or null when none are configured. */
+  private final BucketCompactor compactor;
 
   private State state = State.STARTING;
   private Mode mode;
@@ -112,7 +117,8 @@ final class Session {
   private int fwdEnd = -1;
 
   Session(long id, Channel client, UpstreamConnector connector, SharedUpstream shared, SessionRegistry registry,
-      int maxInFlight) {
+      int maxInFlight, BucketCompactor compactor) {
+    this.compactor = compactor;
     this.id = id;
     this.client = client;
     this.connector = connector;
@@ -418,10 +424,87 @@ final class Session {
           + "(connect replicas to Redis directly)");
       return;
     }
+    // On a shared connection a command that needs its own connection is rewritten when it is replayed there.
+    if (compactor != null && (mode == Mode.PINNED || kind == CommandKind.PLAIN)) {
+      Rewrite rewrite = compactor.rewrite(command, client.alloc());
+      if (rewrite != null) {
+        if (rewrite.isRefusal()) {
+          refuseCommand(rewrite.error());
+          return;
+        }
+        Command rewritten = rewrite.command();
+        try {
+          dispatch(rewritten, kind);
+        } finally {
+          rewritten.release(); // a no-op once written
+        }
+        return;
+      }
+    }
+    dispatch(command, kind);
+  }
+
+  private void dispatch(Command command, CommandKind kind) {
     if (mode == Mode.SHARED) {
       onSharedCommand(command, kind);
+    } else if (!streaming && tracksTransaction(command)) {
+      return; // EXEC of a transaction the proxy refused a command in: answered locally
     } else {
       onPinnedCommand(command, kind);
+    }
+  }
+
+  // MULTI state on the pinned connection, for commands the proxy refuses inside a transaction
+  private boolean inMulti;
+  private boolean multiFailed;
+
+  private static final byte[] MULTI = "MULTI".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EXEC = "EXEC".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DISCARD = "DISCARD".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Follows MULTI/EXEC/DISCARD. An EXEC after the proxy refused a queued command is turned into DISCARD and
+   * answered with Redis's EXECABORT, as Redis does when it rejects a command while queueing. True when the
+   * command was handled here.
+   */
+  private boolean tracksTransaction(Command command) {
+    if (command.argc() != 1) {
+      return false;
+    }
+    if (command.argEqualsIgnoreCase(0, MULTI)) {
+      if (!inMulti) {
+        inMulti = true;
+        multiFailed = false;
+      }
+    } else if (command.argEqualsIgnoreCase(0, DISCARD)) {
+      inMulti = false;
+      multiFailed = false;
+    } else if (command.argEqualsIgnoreCase(0, EXEC) && inMulti) {
+      inMulti = false;
+      if (multiFailed) {
+        multiFailed = false;
+        pending.add(HANDSHAKE); // DISCARD's +OK is the proxy's, not the client's
+        emit(pinned, Command.of(pinned.alloc(), "DISCARD"));
+        if (replyMode == ReplyMode.ON) {
+          localReply("-EXECABORT Transaction discarded because of previous errors.");
+        } else if (replyMode == ReplyMode.SKIP_NEXT) {
+          replyMode = ReplyMode.ON;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A command the proxy answers with an error instead of sending it; fails an open transaction. */
+  private void refuseCommand(String error) {
+    if (inMulti) {
+      multiFailed = true;
+    }
+    if (replyMode == ReplyMode.SKIP_NEXT) {
+      replyMode = ReplyMode.ON;
+    } else if (replyMode == ReplyMode.ON) {
+      localReply(error);
     }
   }
 
@@ -490,6 +573,8 @@ final class Session {
       }
       case RESET -> {
         replyMode = ReplyMode.ON;
+        inMulti = false;
+        multiFailed = false;
         pending.add(FORWARD); // RESET replies even under CLIENT REPLY OFF
         forward(command);
         writeHandshake(); // back to the configured user and database
@@ -587,8 +672,8 @@ final class Session {
    */
   private Boolean isMarkerReply(ByteBuf buf) {
     byte[] bulk = ("$" + streamMarker.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] plain = concat(bulk, streamMarker, CRLF);
-    byte[] pubsub = concat("*2\r\n$4\r\npong\r\n".getBytes(StandardCharsets.US_ASCII), plain);
+    byte[] plain = Bytes.concat(bulk, streamMarker, CRLF);
+    byte[] pubsub = Bytes.concat("*2\r\n$4\r\npong\r\n".getBytes(StandardCharsets.US_ASCII), plain);
     Boolean a = prefixMatch(buf, plain);
     Boolean b = prefixMatch(buf, pubsub);
     if (Boolean.TRUE.equals(a) || Boolean.TRUE.equals(b)) {
@@ -598,20 +683,6 @@ final class Session {
   }
 
   private static final byte[] CRLF = {'\r', '\n'};
-
-  private static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] out = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 
   /** True when {@code buf} starts with {@code want}, false when it cannot, null when it may but is short. */
   private static Boolean prefixMatch(ByteBuf buf, byte[] want) {

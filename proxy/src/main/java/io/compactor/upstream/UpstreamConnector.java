@@ -32,6 +32,7 @@ public final class UpstreamConnector {
   private final RedisUri uri;
   private final Bootstrap template;
   private final SslContext ssl;
+  private final List<byte[]> scripts;
 
   /**
    * Creates a connector.
@@ -41,6 +42,15 @@ public final class UpstreamConnector {
    *     {@link #connect}
    */
   public UpstreamConnector(UpstreamConfig config, Class<? extends Channel> channelClass) {
+    this(config, channelClass, List.of());
+  }
+
+  /**
+   * Creates a connector whose connections also load {@code scripts} (SCRIPT LOAD) when they are made
+   * or RESET, so EVALSHA finds them after a restart or failover of Redis.
+   */
+  public UpstreamConnector(UpstreamConfig config, Class<? extends Channel> channelClass, List<byte[]> scripts) {
+    this.scripts = List.copyOf(scripts);
     this.uri = config.uri();
     this.template = new Bootstrap()
         .channel(channelClass)
@@ -151,10 +161,11 @@ public final class UpstreamConnector {
 
   /**
    * The commands that prepare a fresh (or RESET) upstream connection: AUTH with the configured
-   * credentials and SELECT of the configured database. Empty when neither is configured.
+   * credentials, SELECT of the configured database and SCRIPT LOAD of the proxy's scripts. Empty when none
+   * of them is configured.
    */
   public List<Command> handshake(ByteBufAllocator alloc) {
-    List<Command> out = new ArrayList<>(2);
+    List<Command> out = new ArrayList<>(2 + scripts.size());
     if (uri.password() != null) {
       out.add(uri.user() == null
           ? Command.of(alloc, "AUTH", uri.password())
@@ -163,11 +174,17 @@ public final class UpstreamConnector {
     if (uri.db() != 0) {
       out.add(Command.of(alloc, "SELECT", Integer.toString(uri.db())));
     }
+    for (byte[] body : scripts) {
+      out.add(Command.of(alloc, new byte[][] {SCRIPT, LOAD, body}));
+    }
     return out;
   }
 
+  private static final byte[] SCRIPT = "SCRIPT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] LOAD = "LOAD".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   /** Whether {@link #handshake} returns any command. */
   public boolean needsHandshake() {
-    return uri.password() != null || uri.db() != 0;
+    return uri.password() != null || uri.db() != 0 || !scripts.isEmpty();
   }
 }

@@ -1,0 +1,335 @@
+package io.compactor.compaction.bucket;
+
+import io.compactor.command.CommandSpecs;
+import io.compactor.command.CommandSpecs.Spec;
+import io.compactor.compaction.Rewrite;
+import io.compactor.config.RuleConfig;
+import io.compactor.resp.Command;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns client commands on keys of bucket rules into calls of the bucket script ({@code bucket.lua}), one
+ * EVALSHA per logical command, so each runs atomically in Redis and its reply is exactly Redis's reply for
+ * a plain string key; refuses what a bucket cannot keep (non-string commands, scripts naming a bucketed
+ * key, the proxy's reserved namespace). Commands naming no such key are left alone.
+ *
+ * <p>Stateless apart from the listpack limit read from the server; thread-safe.
+ */
+public final class BucketCompactor {
+  /** Redis's default {@code hash-max-listpack-value}, used until the server's own is known. */
+  public static final int DEFAULT_MAX_LISTPACK_VALUE = 64;
+
+  private final BucketRule[] rules;
+  private final boolean anyLegacy;
+  private volatile byte[] maxValue = bytes(Integer.toString(DEFAULT_MAX_LISTPACK_VALUE));
+
+  public BucketCompactor(List<RuleConfig> configs) {
+    List<BucketRule> list = new ArrayList<>();
+    boolean legacy = false;
+    for (RuleConfig c : configs) {
+      if (c.strategy() == RuleConfig.Strategy.BUCKET) {
+        list.add(new BucketRule(c));
+        legacy |= c.legacyReads();
+      }
+    }
+    this.rules = list.toArray(new BucketRule[0]);
+    this.anyLegacy = legacy;
+  }
+
+  public boolean isEmpty() {
+    return rules.length == 0;
+  }
+
+  /** The longest stored field a bucket keeps (the server's {@code hash-max-listpack-value}). */
+  public void maxListpackValue(int bytes) {
+    this.maxValue = bytes(Integer.toString(Math.max(1, bytes)));
+  }
+
+  /** The rule owning {@code key}, or null. */
+  public BucketRule ruleFor(byte[] key) {
+    for (BucketRule r : rules) {
+      if (r.matches(key)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  List<BucketRule> rules() {
+    return List.of(rules);
+  }
+
+  /** What to send instead of {@code c}, or null to forward it unchanged. */
+  public Rewrite rewrite(Command c, ByteBufAllocator alloc) {
+    Spec spec = CommandSpecs.of(c);
+    if (spec == null) {
+      return checkAllArgs(c, "'" + name(c) + "'");
+    }
+    if (!spec.arityOk(c.argc())) {
+      return null; // Redis answers the arity error itself (and marks a MULTI as failed)
+    }
+    String name = spec.name();
+    if (spec.movableKeys()) {
+      return switch (name) {
+        case "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO" -> checkScriptKeys(c, name);
+        default -> checkAllArgs(c, "'" + name + "'");
+      };
+    }
+    if (spec.firstKey() <= 0) {
+      return null; // no keys (SCAN, KEYS, DBSIZE and RANDOMKEY come with the keyspace work)
+    }
+    int last = spec.lastKey() < 0 ? c.argc() + spec.lastKey() : Math.min(spec.lastKey(), c.argc() - 1);
+    int step = Math.max(1, spec.step());
+    Placement[] placed = null;
+    for (int i = spec.firstKey(), k = 0; i <= last; i += step, k++) {
+      if (isReservedArg(c, i)) {
+        return reserved(c, i);
+      }
+      BucketRule rule = candidateRule(c, i);
+      if (rule != null) {
+        if (placed == null) {
+          placed = new Placement[(last - spec.firstKey()) / step + 1];
+        }
+        placed[k] = rule.place(c.arg(i));
+      }
+    }
+    if (placed == null) {
+      return null;
+    }
+    return switch (name) {
+      case "GET" -> single(c, alloc, "get", placed[0], null);
+      case "SET" -> c.argc() == 3 ? single(c, alloc, "set", placed[0], c.arg(2)) : scratch(c, alloc, placed[0], 1);
+      case "TYPE" -> single(c, alloc, "type", placed[0], null);
+      case "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX", "INCR", "DECR", "INCRBY", "DECRBY",
+          "INCRBYFLOAT", "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "TTL", "PTTL", "EXPIRE",
+          "PEXPIRE", "EXPIREAT", "PEXPIREAT", "EXPIRETIME", "PEXPIRETIME", "PERSIST", "GETBIT", "SETBIT",
+          "BITCOUNT", "BITPOS", "BITFIELD", "BITFIELD_RO" -> scratch(c, alloc, placed[0], 1);
+      case "MGET" -> multi(c, alloc, "mget", placed, 1, 1, false);
+      case "DEL", "UNLINK" -> multi(c, alloc, "del", placed, 1, 1, false);
+      case "EXISTS" -> multi(c, alloc, "exists", placed, 1, 1, false);
+      case "TOUCH" -> multi(c, alloc, "touch", placed, 1, 1, false);
+      case "MSET" -> multi(c, alloc, "mset", placed, 1, 2, true);
+      case "MSETNX" -> multi(c, alloc, "msetnx", placed, 1, 2, true);
+      case "WATCH" -> watch(c, alloc, placed);
+      default -> notAString(name, placed);
+    };
+  }
+
+  // ---------------------------------------------------------------- building script calls
+
+  private List<byte[]> header(byte[] op, int numKeys) {
+    List<byte[]> a = new ArrayList<>(16);
+    a.add(EVALSHA);
+    a.add(BucketScript.shaBytes());
+    a.add(bytes(Integer.toString(numKeys)));
+    return a;
+  }
+
+  private void argvHeader(List<byte[]> a, byte[] op) {
+    a.add(op);
+    a.add(maxValue);
+    a.add(anyLegacy ? ONE : ZERO);
+  }
+
+  private Rewrite single(Command c, ByteBufAllocator alloc, String op, Placement p, byte[] value) {
+    List<byte[]> a = header(null, 3);
+    a.add(p.bucket());
+    a.add(p.overflow());
+    a.add(p.key());
+    argvHeader(a, bytes(op));
+    a.add(p.field());
+    if (value != null) {
+      a.add(value);
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /** Any single-key string command, run by the script on a scratch key holding the logical value. */
+  private Rewrite scratch(Command c, ByteBufAllocator alloc, Placement p, int keyPos) {
+    List<byte[]> a = header(null, 4);
+    a.add(p.bucket());
+    a.add(p.overflow());
+    a.add(p.key());
+    a.add(p.scratch());
+    argvHeader(a, X);
+    a.add(p.field());
+    a.add(bytes(Integer.toString(keyPos)));
+    for (int i = 0; i < c.argc(); i++) {
+      a.add(c.arg(i));
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /**
+   * A command over several keys (every {@code step}-th argument from {@code first}, each followed by a value
+   * when {@code values}), some bucketed and some plain: one script call over all of them.
+   */
+  private Rewrite multi(Command c, ByteBufAllocator alloc, String op, Placement[] placed, int first, int step,
+      boolean values) {
+    List<byte[]> keys = new ArrayList<>();
+    List<byte[]> fields = new ArrayList<>();
+    StringBuilder layout = new StringBuilder(placed.length);
+    for (int k = 0; k < placed.length; k++) {
+      Placement p = placed[k];
+      if (p == null) {
+        layout.append('p');
+        keys.add(c.arg(first + k * step));
+      } else {
+        layout.append('b');
+        keys.add(p.bucket());
+        keys.add(p.overflow());
+        keys.add(p.key());
+        fields.add(p.field());
+      }
+    }
+    List<byte[]> a = header(null, keys.size());
+    a.addAll(keys);
+    argvHeader(a, bytes(op));
+    a.add(bytes(layout.toString()));
+    a.addAll(fields);
+    if (values) {
+      for (int k = 0; k < placed.length; k++) {
+        a.add(c.arg(first + k * step + 1));
+      }
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /** WATCH on a bucketed key watches every place its value can be (and so the whole bucket). */
+  private Rewrite watch(Command c, ByteBufAllocator alloc, Placement[] placed) {
+    List<byte[]> a = new ArrayList<>();
+    a.add(c.arg(0));
+    for (int k = 0; k < placed.length; k++) {
+      Placement p = placed[k];
+      if (p == null) {
+        a.add(c.arg(1 + k));
+      } else {
+        a.add(p.bucket());
+        a.add(p.overflow());
+        a.add(p.key());
+      }
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  // ---------------------------------------------------------------- refusals
+
+  private Rewrite notAString(String command, Placement[] placed) {
+    for (Placement p : placed) {
+      if (p != null) {
+        return Rewrite.refuse("-ERR '" + command + "' can't be used on key '" + printable(p.key()) + "': rule '"
+            + p.rule().name() + "' stores it as a string in a bucket (bucket rules hold strings only)");
+      }
+    }
+    throw new IllegalStateException("no bucketed key");
+  }
+
+  private Rewrite checkScriptKeys(Command c, String name) {
+    long n;
+    try {
+      n = Long.parseLong(c.argString(2));
+    } catch (NumberFormatException e) {
+      return null; // Redis answers the bad numkeys
+    }
+    if (n < 0 || n > c.argc() - 3) {
+      return null;
+    }
+    for (int i = 3; i < 3 + n; i++) {
+      if (isReservedArg(c, i)) {
+        return reserved(c, i);
+      }
+      BucketRule rule = candidateRule(c, i);
+      if (rule != null) {
+        return Rewrite.refuse("-ERR " + name + " can't name key '" + printable(c.arg(i)) + "': rule '"
+            + rule.name() + "' stores it in a bucket, which scripts would not see as a string");
+      }
+    }
+    return null;
+  }
+
+  /** Commands whose keys can't be located statically: refuse if any argument is a bucketed or reserved key. */
+  private Rewrite checkAllArgs(Command c, String what) {
+    for (int i = 1; i < c.argc(); i++) {
+      if (isReservedArg(c, i)) {
+        return reserved(c, i);
+      }
+      BucketRule rule = candidateRule(c, i);
+      if (rule != null) {
+        return Rewrite.refuse("-ERR " + what + " names '" + printable(c.arg(i)) + "', which rule '" + rule.name()
+            + "' stores in a bucket; this command would not see it as a string key");
+      }
+    }
+    return null;
+  }
+
+  private static Rewrite reserved(Command c, int i) {
+    return Rewrite.refuse("-ERR key '" + printable(c.arg(i)) + "' is in redis-compactor's reserved namespace ("
+        + BucketRule.NAMESPACE + "); it can't be used through the proxy");
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  private static boolean isReservedArg(Command c, int i) {
+    byte[] ns = BucketRule.NAMESPACE_BYTES;
+    if (c.argLength(i) < ns.length) {
+      return false;
+    }
+    for (int j = 0; j < ns.length; j++) {
+      if (c.argByte(i, j) != ns[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The first rule matching argument {@code i}; checks literal prefixes before copying the key. */
+  private BucketRule candidateRule(Command c, int i) {
+    byte[] key = null;
+    int len = c.argLength(i);
+    for (BucketRule r : rules) {
+      byte[] prefix = r.prefixRef();
+      if (len < prefix.length) {
+        continue;
+      }
+      boolean ok = true;
+      for (int j = 0; j < prefix.length; j++) {
+        if (c.argByte(i, j) != prefix[j]) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) {
+        continue;
+      }
+      if (key == null) {
+        key = c.arg(i);
+      }
+      if (r.matches(key)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static String name(Command c) {
+    return printable(c.arg(0)).toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /** A key for an error line: no CR/LF, at most 100 characters. */
+  static String printable(byte[] key) {
+    String s = new String(key, StandardCharsets.UTF_8).replace('\r', ' ').replace('\n', ' ');
+    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static final byte[] EVALSHA = bytes("EVALSHA");
+  private static final byte[] X = bytes("x");
+  private static final byte[] ONE = bytes("1");
+  private static final byte[] ZERO = bytes("0");
+}

@@ -1,0 +1,160 @@
+package io.compactor.compaction.bucket;
+
+import io.compactor.compaction.Glob;
+import io.compactor.config.RuleConfig;
+import io.compactor.resp.Bytes;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Where a bucket rule stores a key: a pure function of the key and the rule's configuration (never of
+ * the value or of the command), so every reader finds what any writer wrote.
+ *
+ * <p>The key's <em>variable part</em> is what remains after the pattern's literal prefix and suffix
+ * ({@code 1155315} in {@code media:1155315} under {@code media:*}). A canonical decimal id below
+ * 10^15 is split Instagram-style: bucket {@code id / n}, field {@code id % n}, so the field is a small
+ * integer that a listpack stores in one or two bytes. Anything else goes to bucket
+ * {@code crc32(part) % buckets} with the variable part itself as the field. The field holds only what the
+ * bucket key does not already say.
+ *
+ * <p>Physical keys live under {@link #NAMESPACE}. Without a hash tag in the logical key the bucket's own
+ * id is the tag ({@code __rc:b:{media:n11553}}); with one, the logical key's tag is kept
+ * ({@code __rc:b:{user1}tags:h42}), so keys that share a tag still share a cluster slot. The overflow
+ * key (values too long for a listpack) and the scratch key the scripts work in carry the same tag.
+ */
+public final class BucketRule {
+  /** Prefix of every key the proxy creates; client commands naming such a key are refused. */
+  public static final String NAMESPACE = "__rc:";
+  static final byte[] NAMESPACE_BYTES = NAMESPACE.getBytes(StandardCharsets.US_ASCII);
+  private static final long MAX_NUMERIC_ID = 999_999_999_999_999L;
+
+  private final RuleConfig config;
+  private final Glob glob;
+  private final byte[] prefix;
+  private final byte[] suffix;
+  private final byte[] nameBytes;
+
+  public BucketRule(RuleConfig config) {
+    this.config = config;
+    this.glob = Glob.of(config.pattern());
+    this.prefix = glob.literalPrefix();
+    this.suffix = glob.literalSuffix();
+    this.nameBytes = config.name().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  public RuleConfig config() {
+    return config;
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public boolean matches(byte[] key) {
+    return glob.matches(key);
+  }
+
+  /** The literal prefix and suffix, for scripts that turn a field back into its logical key. */
+  byte[] prefix() {
+    return prefix.clone();
+  }
+
+  /** The literal prefix itself, not copied: callers must not change it. */
+  byte[] prefixRef() {
+    return prefix;
+  }
+
+  byte[] suffix() {
+    return suffix.clone();
+  }
+
+  /** Where {@code key} (which this rule matches) lives. */
+  public Placement place(byte[] key) {
+    int varStart = prefix.length;
+    int varEnd = key.length - suffix.length;
+    long id = numericId(key, varStart, varEnd);
+    byte[] tag = hashTag(key);
+    String kind;
+    long bucket;
+    byte[] field;
+    if (id >= 0) {
+      kind = "n";
+      bucket = id / config.fieldsPerBucket();
+      field = Long.toString(id % config.fieldsPerBucket()).getBytes(StandardCharsets.US_ASCII);
+    } else {
+      kind = "h";
+      CRC32 crc = new CRC32();
+      crc.update(key, varStart, varEnd - varStart);
+      bucket = crc.getValue() % config.buckets();
+      field = java.util.Arrays.copyOfRange(key, varStart, varEnd);
+    }
+    byte[] id2 = (config.name() + ":" + kind + bucket).getBytes(StandardCharsets.US_ASCII);
+    // the part after "__rc:b:": {id} or {tag}id
+    ByteArrayOutputStream tail = new ByteArrayOutputStream(id2.length + 8 + (tag == null ? 0 : tag.length));
+    tail.write('{');
+    if (tag == null) {
+      tail.writeBytes(id2);
+      tail.write('}');
+    } else {
+      tail.writeBytes(tag);
+      tail.write('}');
+      tail.writeBytes(id2);
+    }
+    byte[] t = tail.toByteArray();
+    byte[] bucketKey = Bytes.concat(NAMESPACE_BYTES, "b:".getBytes(StandardCharsets.US_ASCII), t);
+    byte[] overflow = Bytes.concat(NAMESPACE_BYTES, "o:".getBytes(StandardCharsets.US_ASCII), t, new byte[] {':'}, field);
+    byte[] scratchTag = tag == null ? id2 : tag;
+    byte[] scratch = Bytes.concat(NAMESPACE_BYTES, "s:{".getBytes(StandardCharsets.US_ASCII), scratchTag, new byte[] {'}'});
+    return new Placement(this, key, bucketKey, field, overflow, scratch);
+  }
+
+  /** The id when {@code key[from, to)} is a canonical decimal below 10^15, else -1. */
+  static long numericId(byte[] key, int from, int to) {
+    int n = to - from;
+    if (n < 1 || n > 15 || (n > 1 && key[from] == '0')) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      int d = key[i] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v <= MAX_NUMERIC_ID ? v : -1;
+  }
+
+  /** The hash tag as Redis Cluster reads it (between the first '{' and the next '}', non-empty), or null. */
+  static byte[] hashTag(byte[] key) {
+    for (int i = 0; i < key.length; i++) {
+      if (key[i] == '{') {
+        for (int j = i + 1; j < key.length; j++) {
+          if (key[j] == '}') {
+            return j == i + 1 ? null : java.util.Arrays.copyOfRange(key, i + 1, j);
+          }
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code key} is in the proxy's reserved namespace. */
+  public static boolean isReserved(byte[] key) {
+    if (key.length < NAMESPACE_BYTES.length) {
+      return false;
+    }
+    for (int i = 0; i < NAMESPACE_BYTES.length; i++) {
+      if (key[i] != NAMESPACE_BYTES[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  byte[] nameBytes() {
+    return nameBytes.clone();
+  }
+}
