@@ -81,6 +81,14 @@ public final class ProxyEnvironment implements BeforeAllCallback, AfterAllCallba
         c.call("FUNCTION", "FLUSH");
       }
     }
+    if (settings.containsKey(ConfigLoader.RULES)) {
+      // the proxy loads its script when it connects; put it back after the flush above
+      try (RespClient c = new RespClient(upstream.port())) {
+        c.call("SCRIPT".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            "LOAD".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            io.compactor.compaction.bucket.BucketScript.body());
+      }
+    }
   }
 
   @Override

@@ -24,6 +24,8 @@ public final class BucketCompactor {
 
   private final BucketRule[] rules;
   private final boolean anyLegacy;
+  /** The rules as the keyspace operations of the script take them: count, then name, prefix, suffix, n. */
+  private final List<byte[]> rulesArgv;
   private volatile byte[] maxValue = bytes(Integer.toString(DEFAULT_MAX_LISTPACK_VALUE));
 
   public BucketCompactor(List<RuleConfig> configs) {
@@ -37,6 +39,15 @@ public final class BucketCompactor {
     }
     this.rules = list.toArray(new BucketRule[0]);
     this.anyLegacy = legacy;
+    List<byte[]> r = new ArrayList<>();
+    r.add(bytes(Integer.toString(rules.length)));
+    for (BucketRule rule : rules) {
+      r.add(rule.nameBytes());
+      r.add(rule.prefix());
+      r.add(rule.suffix());
+      r.add(bytes(Integer.toString(rule.config().fieldsPerBucket())));
+    }
+    this.rulesArgv = List.copyOf(r);
   }
 
   public boolean isEmpty() {
@@ -79,7 +90,13 @@ public final class BucketCompactor {
       };
     }
     if (spec.firstKey() <= 0) {
-      return null; // no keys (SCAN, KEYS, DBSIZE and RANDOMKEY come with the keyspace work)
+      return switch (name) {
+        case "SCAN" -> scan(c, alloc);
+        case "KEYS" -> keyspace(alloc, "keys", c.arg(1));
+        case "DBSIZE" -> keyspace(alloc, "dbsize", null);
+        case "RANDOMKEY" -> keyspace(alloc, "randomkey", null);
+        default -> null;
+      };
     }
     int last = spec.lastKey() < 0 ? c.argc() + spec.lastKey() : Math.min(spec.lastKey(), c.argc() - 1);
     int step = Math.max(1, spec.step());
@@ -114,6 +131,9 @@ public final class BucketCompactor {
       case "MSET" -> multi(c, alloc, "mset", placed, 1, 2, true);
       case "MSETNX" -> multi(c, alloc, "msetnx", placed, 1, 2, true);
       case "WATCH" -> watch(c, alloc, placed);
+      case "RENAME" -> move(c, alloc, "rename", placed);
+      case "RENAMENX" -> move(c, alloc, "renamenx", placed);
+      case "COPY" -> copy(c, alloc, placed);
       default -> notAString(name, placed);
     };
   }
@@ -196,6 +216,97 @@ public final class BucketCompactor {
       }
     }
     return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  private Rewrite copy(Command c, ByteBufAllocator alloc, Placement[] placed) {
+    boolean replace = false;
+    for (int i = 3; i < c.argc(); i++) {
+      if (c.argEqualsIgnoreCase(i, REPLACE)) {
+        replace = true;
+      } else if (c.argEqualsIgnoreCase(i, DB) && i + 1 < c.argc()) {
+        return Rewrite.refuse("-ERR COPY ... DB can't copy a key a bucket rule stores (rule '"
+            + firstRule(placed) + "'); copy it within the database");
+      } else {
+        return null; // Redis answers the syntax error without touching anything
+      }
+    }
+    return move(c, alloc, replace ? "copyreplace" : "copy", placed);
+  }
+
+  /** RENAME, RENAMENX and COPY with a bucketed key on either side. */
+  private Rewrite move(Command c, ByteBufAllocator alloc, String mode, Placement[] placed) {
+    List<byte[]> keys = new ArrayList<>();
+    List<byte[]> fields = new ArrayList<>();
+    StringBuilder layout = new StringBuilder(2);
+    for (int k = 0; k < 2; k++) {
+      Placement p = placed[k];
+      if (p == null) {
+        layout.append('p');
+        keys.add(c.arg(1 + k));
+      } else {
+        layout.append('b');
+        keys.add(p.bucket());
+        keys.add(p.overflow());
+        keys.add(p.key());
+        fields.add(p.field());
+      }
+    }
+    List<byte[]> a = header(null, keys.size());
+    a.addAll(keys);
+    argvHeader(a, MOVE);
+    a.add(bytes(mode));
+    a.add(bytes(layout.toString()));
+    a.addAll(fields);
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /** SCAN over logical keys: the script expands the buckets each raw SCAN step returns. */
+  private Rewrite scan(Command c, ByteBufAllocator alloc) {
+    byte[] count = EMPTY;
+    byte[] match = EMPTY;
+    byte[] type = EMPTY;
+    for (int i = 2; i < c.argc(); i += 2) {
+      if (i + 1 >= c.argc()) {
+        return null; // Redis answers the syntax error
+      }
+      if (c.argEqualsIgnoreCase(i, COUNT)) {
+        count = c.arg(i + 1);
+      } else if (c.argEqualsIgnoreCase(i, MATCH)) {
+        match = c.arg(i + 1);
+      } else if (c.argEqualsIgnoreCase(i, TYPE)) {
+        type = c.arg(i + 1);
+      } else {
+        return null;
+      }
+    }
+    List<byte[]> a = header(null, 0);
+    argvHeader(a, bytes("scan"));
+    a.add(c.arg(1));
+    a.add(count);
+    a.add(match);
+    a.add(type);
+    a.addAll(rulesArgv);
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /** KEYS, DBSIZE and RANDOMKEY over logical keys. */
+  private Rewrite keyspace(ByteBufAllocator alloc, String op, byte[] arg) {
+    List<byte[]> a = header(null, 0);
+    argvHeader(a, bytes(op));
+    if (arg != null) {
+      a.add(arg);
+    }
+    a.addAll(rulesArgv);
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  private static String firstRule(Placement[] placed) {
+    for (Placement p : placed) {
+      if (p != null) {
+        return p.rule().name();
+      }
+    }
+    return "?";
   }
 
   /** WATCH on a bucketed key watches every place its value can be (and so the whole bucket). */
@@ -330,6 +441,13 @@ public final class BucketCompactor {
 
   private static final byte[] EVALSHA = bytes("EVALSHA");
   private static final byte[] X = bytes("x");
+  private static final byte[] MOVE = bytes("move");
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] COUNT = bytes("COUNT");
+  private static final byte[] MATCH = bytes("MATCH");
+  private static final byte[] TYPE = bytes("TYPE");
+  private static final byte[] REPLACE = bytes("REPLACE");
+  private static final byte[] DB = bytes("DB");
   private static final byte[] ONE = bytes("1");
   private static final byte[] ZERO = bytes("0");
 }

@@ -222,6 +222,281 @@ elseif op == 'type' then
   return { ok = 'none' }
 end
 
+-- ------------------------------------------------------------------ two keys: RENAME, RENAMENX, COPY
+-- ARGV[4] mode (rename, renamenx, copy, copyreplace), ARGV[5] layout of source and destination ('b' or
+-- 'p' each), then the fields of the bucketed ones; KEYS as for several keys (below).
+
+if op == 'move' then
+  local mode, lay = ARGV[4], ARGV[5]
+  local p = {}
+  local k, a = 1, 6
+  for i = 1, 2 do
+    if string.sub(lay, i, i) == 'b' then
+      p[i] = { b = KEYS[k], o = KEYS[k + 1], l = KEYS[k + 2], f = ARGV[a] }
+      k, a = k + 3, a + 1
+    else
+      p[i] = { key = KEYS[k] }
+      k = k + 1
+    end
+  end
+  local function get(x)
+    if x.key then
+      local t = redis.call('TYPE', x.key).ok
+      if t == 'none' then return nil end
+      if t ~= 'string' then
+        return { err = 'ERR redis-compactor: key holds a ' .. t .. ', which a bucket rule cannot store' }
+      end
+      return redis.call('GET', x.key), pexpiretime(x.key)
+    end
+    return load(x.b, x.o, x.l, x.f, true)
+  end
+  local function has(x)
+    if x.key then return redis.call('EXISTS', x.key) end
+    return exists(x.b, x.o, x.l, x.f)
+  end
+  local v, at = get(p[1])
+  if type(v) == 'table' then
+    return v
+  end
+  if not v then
+    if mode == 'copy' or mode == 'copyreplace' then return 0 end
+    return { err = 'ERR no such key' }
+  end
+  local same = p[1].key and p[2].key == p[1].key or (p[1].b == p[2].b and p[1].f == p[2].f)
+  if same then
+    if mode == 'rename' then return { ok = 'OK' } end
+    return 0
+  end
+  if (mode == 'renamenx' or mode == 'copy') and has(p[2]) == 1 then
+    return 0
+  end
+  if p[2].key then
+    redis.call('DEL', p[2].key)
+    if at > 0 then
+      redis.call('SET', p[2].key, v, 'PXAT', at)
+    else
+      redis.call('SET', p[2].key, v)
+    end
+  else
+    store(p[2].b, p[2].o, p[2].l, p[2].f, v, at)
+  end
+  if mode == 'rename' or mode == 'renamenx' then
+    if p[1].key then
+      redis.call('DEL', p[1].key)
+    else
+      remove(p[1].b, p[1].o, p[1].l, p[1].f)
+    end
+  end
+  if mode == 'rename' then return { ok = 'OK' } end
+  return 1
+end
+
+-- ------------------------------------------------------------------ the keyspace seen as logical keys
+-- ARGV[4] onwards: the operation's arguments, then the rules: a count and (name, prefix, suffix,
+-- fields per bucket) for each, which turn a bucket's fields back into logical keys.
+
+local function rules_at(i)
+  local rules = {}
+  local n = tonumber(ARGV[i])
+  for r = 0, n - 1 do
+    local j = i + 1 + r * 4
+    rules[ARGV[j]] = { prefix = ARGV[j + 1], suffix = ARGV[j + 2], n = tonumber(ARGV[j + 3]) }
+  end
+  return rules
+end
+
+-- Redis's stringmatchlen: * ? [...] [^...] ranges and \ escapes
+local function glob(p, pi, s, si, depth)
+  if depth > 1000 then return false end
+  local plen, slen = #p, #s
+  while pi <= plen and si <= slen do
+    local c = string.sub(p, pi, pi)
+    if c == '*' then
+      while string.sub(p, pi + 1, pi + 1) == '*' do pi = pi + 1 end
+      if pi == plen then return true end
+      for k = si, slen do
+        if glob(p, pi + 1, s, k, depth + 1) then return true end
+      end
+      return false
+    elseif c == '?' then
+      si = si + 1
+    elseif c == '[' then
+      pi = pi + 1
+      local neg = string.sub(p, pi, pi) == '^'
+      if neg then pi = pi + 1 end
+      local hit = false
+      local sc = string.byte(s, si)
+      while true do
+        local pc = string.sub(p, pi, pi)
+        if pc == '\\' and pi + 1 <= plen then
+          pi = pi + 1
+          if string.byte(p, pi) == sc then hit = true end
+        elseif pc == ']' then
+          break
+        elseif pi > plen then
+          pi = pi - 1
+          break
+        elseif pi + 2 <= plen and string.sub(p, pi + 1, pi + 1) == '-' then
+          local lo, hi = string.byte(p, pi), string.byte(p, pi + 2)
+          if lo > hi then lo, hi = hi, lo end
+          pi = pi + 2
+          if sc >= lo and sc <= hi then hit = true end
+        elseif string.byte(p, pi) == sc then
+          hit = true
+        end
+        pi = pi + 1
+      end
+      if neg then hit = not hit end
+      if not hit then return false end
+      si = si + 1
+    elseif c == '\\' then
+      if pi + 1 <= plen then pi = pi + 1 end
+      if string.byte(p, pi) ~= string.byte(s, si) then return false end
+      si = si + 1
+    else
+      if string.byte(p, pi) ~= string.byte(s, si) then return false end
+      si = si + 1
+    end
+    pi = pi + 1
+    if si > slen then
+      while string.sub(p, pi, pi) == '*' do pi = pi + 1 end
+      break
+    end
+  end
+  return pi > plen and si > slen
+end
+
+local function matches(pattern, key)
+  return pattern == nil or pattern == '*' or glob(pattern, 1, key, 1, 0)
+end
+
+-- {name:kNUM} or {tag}name:kNUM, then what follows (':field' for an overflow key)
+local function parse(t)
+  if string.sub(t, 1, 1) ~= '{' then return nil end
+  local close = string.find(t, '}', 2, true)
+  if not close then return nil end
+  local after = string.sub(t, close + 1)
+  local id, rest
+  if after == '' or string.sub(after, 1, 1) == ':' then
+    id, rest = string.sub(t, 2, close - 1), after
+  else
+    local c1 = string.find(after, ':', 1, true)
+    local c2 = c1 and string.find(after, ':', c1 + 1, true)
+    if c2 then
+      id, rest = string.sub(after, 1, c2 - 1), string.sub(after, c2)
+    else
+      id, rest = after, ''
+    end
+  end
+  local c = string.find(id, ':', 1, true)
+  if not c then return nil end
+  return string.sub(id, 1, c - 1), string.sub(id, c + 1, c + 1), string.sub(id, c + 2), rest
+end
+
+local function logical(rules, name, kind, num, field)
+  local r = rules[name]
+  if not r then return nil end
+  local var = field
+  if kind == 'n' then
+    var = string.format('%.0f', tonumber(num) * r.n + tonumber(field))
+  end
+  return r.prefix .. var .. r.suffix
+end
+
+-- Appends the logical keys behind physical key k to out (k itself when it is not the proxy's).
+local function expand(rules, k, pattern, typ, out)
+  if string.sub(k, 1, 5) ~= '__rc:' then
+    if matches(pattern, k) and (typ == nil or redis.call('TYPE', k).ok == typ) then
+      out[#out + 1] = k
+    end
+    return
+  end
+  local space = string.sub(k, 6, 7)
+  if typ ~= nil and typ ~= 'string' then return end
+  if space == 'b:' then
+    local name, kind, num = parse(string.sub(k, 8))
+    if not name then return end
+    local all = redis.call('HGETALL', k)
+    for i = 1, #all, 2 do
+      local v, at = unwrap(all[i + 1])
+      if at == 0 or at > now() then
+        local lk = logical(rules, name, kind, num, all[i])
+        if lk and matches(pattern, lk) then out[#out + 1] = lk end
+      end
+    end
+  elseif space == 'o:' then
+    local name, kind, num, rest = parse(string.sub(k, 8))
+    if name and string.sub(rest, 1, 1) == ':' then
+      local lk = logical(rules, name, kind, num, string.sub(rest, 2))
+      if lk and matches(pattern, lk) then out[#out + 1] = lk end
+    end
+  end
+end
+
+if op == 'scan' then
+  -- ARGV[4] cursor, [5] COUNT or '', [6] MATCH pattern or '', [7] TYPE or '', [8..] rules
+  local rules = rules_at(8)
+  local raw
+  if ARGV[5] ~= '' then
+    raw = redis.pcall('SCAN', ARGV[4], 'COUNT', ARGV[5])
+  else
+    raw = redis.pcall('SCAN', ARGV[4])
+  end
+  if raw.err then return raw end
+  local pattern = ARGV[6] ~= '' and ARGV[6] or nil
+  local typ = ARGV[7] ~= '' and string.lower(ARGV[7]) or nil
+  local out = {}
+  for _, k in ipairs(raw[2]) do
+    expand(rules, k, pattern, typ, out)
+  end
+  return { raw[1], out }
+
+elseif op == 'keys' then
+  local rules = rules_at(5)
+  local out = {}
+  for _, k in ipairs(redis.call('KEYS', '*')) do
+    expand(rules, k, ARGV[4], nil, out)
+  end
+  return out
+
+elseif op == 'dbsize' then
+  local n = redis.call('DBSIZE')
+  if redis.call('EXISTS', IDX) == 1 then
+    n = n - 1
+    for _, b in ipairs(redis.call('SMEMBERS', IDX)) do
+      local f = redis.call('HLEN', b)
+      if f > 0 then
+        n = n - 1 + f
+      else
+        redis.call('SREM', IDX, b)
+      end
+    end
+  end
+  return n
+
+elseif op == 'randomkey' then
+  local rules = rules_at(4)
+  for attempt = 1, 100 do
+    local k = redis.call('RANDOMKEY')
+    if not k then return false end
+    local out = {}
+    if string.sub(k, 1, 7) == '__rc:b:' then
+      local f = redis.call('HRANDFIELD', k)
+      if f then
+        local name, kind, num = parse(string.sub(k, 8))
+        local v, at = unwrap(redis.call('HGET', k, f))
+        if name and (at == 0 or at > now()) then
+          out[1] = logical(rules, name, kind, num, f)
+        end
+      end
+    else
+      expand(rules, k, nil, nil, out)
+    end
+    if out[1] then return out[1] end
+  end
+  return false
+end
+
 -- ------------------------------------------------------------------ several keys
 -- ARGV[4] is a layout, one letter per logical key: 'b' (a bucket placement: three KEYS and a field in
 -- ARGV) or 'p' (a plain key: one KEYS entry). Fields, then (mset/msetnx) values, follow in ARGV.
