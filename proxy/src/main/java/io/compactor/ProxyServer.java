@@ -5,6 +5,7 @@ import io.compactor.config.ProxyConfig;
 import io.compactor.server.ProxyChannelInitializer;
 import io.compactor.compaction.bucket.BucketCompactor;
 import io.compactor.compaction.bucket.BucketScript;
+import io.compactor.upstream.Maintenance;
 import io.compactor.upstream.UpstreamConnector;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -40,6 +41,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel serverChannel;
   private final ProxyChannelInitializer initializer;
   private final AdminServer admin;
+  private Maintenance maintenance;
   private volatile boolean closed;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel,
@@ -100,7 +102,15 @@ public final class ProxyServer implements AutoCloseable {
       log.info("listening on {} ({} io threads, {}, {}), upstream {}", ch.localAddress(), threads,
           epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",
           config.upstream().uri().redacted());
-      return new ProxyServer(config, boss, workers, ch, initializer, admin);
+      ProxyServer server = new ProxyServer(config, boss, workers, ch, initializer, admin);
+      if (!compactor.isEmpty()) {
+        int widest = config.rules().stream().mapToInt(r -> r.fieldsPerBucket()).max().orElse(0);
+        server.maintenance = Maintenance.start(config, BucketScript.body(), BucketScript.sha(),
+            compactor::maxListpackValue, widest, Duration.ofMillis(100), 50);
+        log.info("{} bucket rule(s): {}", config.rules().size(), config.rules().stream()
+            .map(r -> r.name() + " " + r.pattern()).collect(java.util.stream.Collectors.joining(", ")));
+      }
+      return server;
     } catch (Exception | Error e) {
       if (admin != null) {
         admin.close();
@@ -141,6 +151,9 @@ public final class ProxyServer implements AutoCloseable {
     serverChannel.close().syncUninterruptibly();
     if (admin != null) {
       admin.close();
+    }
+    if (maintenance != null) {
+      maintenance.close();
     }
     initializer.drainAll();
     long deadline = System.nanoTime() + drain.toNanos();

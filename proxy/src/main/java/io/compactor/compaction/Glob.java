@@ -85,13 +85,17 @@ public final class Glob {
         return false;
       }
     }
-    return match(pattern, 0, key, from, from + len, 0);
+    return match(pattern, 0, key, from, from + len, 0, new boolean[1]);
   }
 
   private static final int MAX_DEPTH = 1000;
 
-  /** Redis's stringmatchlen semantics; {@code depth} bounds recursion on hostile patterns. */
-  private static boolean match(byte[] p, int pi, byte[] s, int si, int send, int depth) {
+  /**
+   * Redis's stringmatchlen semantics. As in Redis since 7.0.9, once a {@code *} has tried every rest of the
+   * string in vain, {@code skipLonger} stops the enclosing {@code *}s from trying longer matches, which
+   * keeps hostile patterns ({@code *a*a*a*...b}) linear; {@code depth} bounds the recursion.
+   */
+  private static boolean match(byte[] p, int pi, byte[] s, int si, int send, int depth, boolean[] skipLonger) {
     if (depth > MAX_DEPTH) {
       return false;
     }
@@ -105,10 +109,14 @@ public final class Glob {
             return true;
           }
           for (int k = si; k < send; k++) {
-            if (match(p, pi + 1, s, k, send, depth + 1)) {
+            if (match(p, pi + 1, s, k, send, depth + 1, skipLonger)) {
               return true;
             }
+            if (skipLonger[0]) {
+              return false;
+            }
           }
+          skipLonger[0] = true;
           return false;
         }
         case '?' -> si++;

@@ -223,16 +223,18 @@ public final class ConfigLoader {
       }
       Map<String, String> r = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        String key = String.valueOf(e.getKey());
+        Object val = e.getValue();
+        r.put(String.valueOf(e.getKey()),
+            val == null ? "" : val instanceof Boolean b ? (b ? "true" : "false") : String.valueOf(val));
+      }
+      if (r.get("name") != null) {
+        where += " (" + r.get("name") + ")";
+      }
+      for (String key : r.keySet()) {
         if (!RULE_KEYS.contains(key)) {
           throw new ConfigException(where + ": unknown key '" + key + "' (expected one of: "
               + String.join(", ", RULE_KEYS) + ")");
         }
-        Object val = e.getValue();
-        r.put(key, val == null ? "" : val instanceof Boolean b ? (b ? "true" : "false") : String.valueOf(val));
-      }
-      if (r.get("name") != null) {
-        where += " (" + r.get("name") + ")";
       }
       String strategyText = r.getOrDefault("strategy", "");
       RuleConfig.Strategy strategy = switch (strategyText.trim().toLowerCase(Locale.ROOT)) {

@@ -520,6 +520,57 @@ class ConfigLoaderTest {
     softly.assertAll();
   }
 
+  // ------------------------------------------------------------------ rules
+
+  @Test
+  void rules_fromFileWithDefaults() throws IOException {
+    Path file = yaml("""
+        rules:
+          - name: media
+            pattern: "media:*"
+            strategy: bucket
+          - name: sess
+            pattern: "sess:*"
+            strategy: bucket
+            buckets: 1024
+            fields-per-bucket: 50
+            legacy-reads: off
+        """);
+
+    List<RuleConfig> rules = ConfigLoader.load(file, Map.of(), Map.of()).rules();
+
+    assertThat(rules).containsExactly(
+        RuleConfig.bucket("media", "media:*"),
+        new RuleConfig("sess", "sess:*", RuleConfig.Strategy.BUCKET, 50, 1024, false));
+  }
+
+  @Test
+  void rules_fromEnvironmentAndFlagAsYamlText() {
+    String text = "[{name: m, pattern: 'media:*', strategy: bucket}]";
+    ProxyConfig fromEnv = ConfigLoader.load(null, Map.of("COMPACTOR_RULES", text), Map.of());
+    ProxyConfig fromFlag = ConfigLoader.load(null, Map.of(), Map.of("rules", text));
+
+    assertThat(fromEnv.rules()).containsExactly(RuleConfig.bucket("m", "media:*"));
+    assertThat(fromFlag).isEqualTo(fromEnv);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "[{name: m, pattern: 'a:*', strategy: zip}]                  | rules[0] (m).strategy: 'zip' (expected: bucket)",
+      "[{name: 'bad name', pattern: 'a:*', strategy: bucket}]      | rules[0] (bad name).name: 'bad name'",
+      "[{name: m, strategy: bucket}]                               | rules[0] (m).pattern",
+      "[{name: m, pattern: 'a:*', strategy: bucket, bucket: 5}]    | rules[0] (m): unknown key 'bucket'",
+      "[{name: m, pattern: 'a:*', strategy: bucket, buckets: x}]   | rules[0] (m).buckets: 'x' (expected: an integer)",
+      "[{name: m, pattern: 'a:*', strategy: bucket, fields-per-bucket: 1}] | rules[0] (m).fields-per-bucket: 1",
+      "[{name: m, pattern: 'a:*', strategy: bucket}, {name: m, pattern: 'b:*', strategy: bucket}] | rules[1] (m).name: 'm' (expected: a name no other rule has)",
+      "{name: m}                                                   | rules: expected a list of rules",
+  })
+  void rules_invalid_namesRuleAndKey(String rules, String message) {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("rules", rules)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(message);
+  }
+
   private Path yaml(String text) throws IOException {
     Path file = Files.createTempFile(dir, "config", ".yaml");
     return Files.writeString(file, text);

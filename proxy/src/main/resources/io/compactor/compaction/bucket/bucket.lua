@@ -305,8 +305,8 @@ local function rules_at(i)
   return rules
 end
 
--- Redis's stringmatchlen: * ? [...] [^...] ranges and \ escapes
-local function glob(p, pi, s, si, depth)
+-- Redis's stringmatchlen: * ? [...] [^...] ranges and \ escapes; skip.longer stops hopeless retries
+local function glob(p, pi, s, si, depth, skip)
   if depth > 1000 then return false end
   local plen, slen = #p, #s
   while pi <= plen and si <= slen do
@@ -315,8 +315,10 @@ local function glob(p, pi, s, si, depth)
       while string.sub(p, pi + 1, pi + 1) == '*' do pi = pi + 1 end
       if pi == plen then return true end
       for k = si, slen do
-        if glob(p, pi + 1, s, k, depth + 1) then return true end
+        if glob(p, pi + 1, s, k, depth + 1, skip) then return true end
+        if skip.longer then return false end
       end
+      skip.longer = true
       return false
     elseif c == '?' then
       si = si + 1
@@ -367,7 +369,7 @@ local function glob(p, pi, s, si, depth)
 end
 
 local function matches(pattern, key)
-  return pattern == nil or pattern == '*' or glob(pattern, 1, key, 1, 0)
+  return pattern == nil or pattern == '*' or glob(pattern, 1, key, 1, 0, {})
 end
 
 -- {name:kNUM} or {tag}name:kNUM, then what follows (':field' for an overflow key)
@@ -473,6 +475,24 @@ elseif op == 'dbsize' then
     end
   end
   return n
+
+elseif op == 'reap' then
+  -- active expiry: drop the expired fields of buckets KEYS[1..n]; forget buckets that are gone
+  local dropped = 0
+  for _, b in ipairs(KEYS) do
+    local all = redis.call('HGETALL', b)
+    if #all == 0 then
+      redis.call('SREM', IDX, b)
+    end
+    for i = 1, #all, 2 do
+      local v, at = unwrap(all[i + 1])
+      if at > 0 and at <= now() then
+        redis.call('HDEL', b, all[i])
+        dropped = dropped + 1
+      end
+    end
+  end
+  return dropped
 
 elseif op == 'randomkey' then
   local rules = rules_at(4)

@@ -1,0 +1,202 @@
+package io.compactor.upstream;
+
+import io.compactor.config.ProxyConfig;
+import io.compactor.config.RedisUri;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Background work on one Lettuce connection of its own, off the proxy's event loops: reads the server's
+ * listpack limits, keeps the bucket script loaded (so a {@code SCRIPT FLUSH} sent straight to Redis costs
+ * at most one interval of NOSCRIPT errors), and actively reclaims expired bucket fields by walking the
+ * bucket index a few buckets at a time. Lettuce types stay in this class.
+ */
+public final class Maintenance implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
+  private static final byte[] INDEX = "__rc:idx".getBytes(StandardCharsets.US_ASCII);
+
+  /** What the proxy needs to know of the server's hash encoding limits. */
+  public interface Limits {
+    /** Called with {@code hash-max-listpack-value} (64 when the server refuses CONFIG). */
+    void maxListpackValue(int bytes);
+  }
+
+  private final RedisClient client;
+  private final ScheduledExecutorService executor;
+  private final byte[] scriptBody;
+  private final String scriptSha;
+  private final Limits limits;
+  private final int fieldsPerBucketMax;
+  private final int reapBatch;
+  private StatefulRedisConnection<byte[], byte[]> connection;
+  private ScanCursor reapCursor = ScanCursor.INITIAL;
+  private boolean limitsKnown;
+  private boolean warned;
+  private boolean checkedScript;
+  private volatile long reaped;
+
+  private Maintenance(ProxyConfig config, byte[] scriptBody, String scriptSha, Limits limits,
+      int fieldsPerBucketMax, int reapBatch) {
+    this.scriptBody = scriptBody;
+    this.scriptSha = scriptSha;
+    this.limits = limits;
+    this.fieldsPerBucketMax = fieldsPerBucketMax;
+    this.reapBatch = reapBatch;
+    this.client = RedisClient.create(lettuceUri(config.upstream().uri(), config.upstream().connectTimeout()));
+    ClientOptions.Builder options = ClientOptions.builder().autoReconnect(true);
+    if (config.upstream().tlsCaFile() != null) {
+      options.sslOptions(SslOptions.builder().trustManager(config.upstream().tlsCaFile().toFile()).build());
+    }
+    client.setOptions(options.build());
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "compactor-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Starts the background work: every {@code interval}, check the script and reclaim up to
+   * {@code reapBatch} buckets.
+   *
+   * @param fieldsPerBucketMax the largest fields-per-bucket of any rule, checked against the server's
+   *     {@code hash-max-listpack-entries}
+   */
+  public static Maintenance start(ProxyConfig config, byte[] scriptBody, String scriptSha, Limits limits,
+      int fieldsPerBucketMax, Duration interval, int reapBatch) {
+    Maintenance m = new Maintenance(config, scriptBody, scriptSha, limits, fieldsPerBucketMax, reapBatch);
+    long ms = Math.max(10, interval.toMillis());
+    m.executor.scheduleWithFixedDelay(m::tick, 0, ms, TimeUnit.MILLISECONDS);
+    return m;
+  }
+
+  /** Expired fields reclaimed so far. */
+  public long reaped() {
+    return reaped;
+  }
+
+  private void tick() {
+    try {
+      RedisCommands<byte[], byte[]> redis = commands();
+      if (!limitsKnown) {
+        readLimits(redis);
+        limitsKnown = true;
+      }
+      if (!redis.scriptExists(scriptSha).get(0)) {
+        if (checkedScript) {
+          log.warn("the bucket script was missing from the server (SCRIPT FLUSH or a new server): loading it");
+        }
+        redis.scriptLoad(scriptBody);
+      }
+      checkedScript = true;
+      reap(redis);
+      warned = false;
+    } catch (RuntimeException e) {
+      if (!warned) {
+        warned = true;
+        log.warn("maintenance: {} (retrying quietly until it works again)", e.getMessage());
+      }
+      limitsKnown = false; // a new server may have other limits
+    }
+  }
+
+  private RedisCommands<byte[], byte[]> commands() {
+    if (connection == null || !connection.isOpen()) {
+      if (connection != null) {
+        connection.close();
+      }
+      connection = client.connect(ByteArrayCodec.INSTANCE);
+    }
+    return connection.sync();
+  }
+
+  private void readLimits(RedisCommands<byte[], byte[]> redis) {
+    int value = 64;
+    int entries = 128;
+    try {
+      Map<String, String> cfg = redis.configGet("hash-max-listpack-value", "hash-max-listpack-entries");
+      value = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-value", "64"));
+      entries = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-entries", "128"));
+    } catch (RuntimeException e) {
+      log.warn("CONFIG GET refused ({}): assuming Redis's defaults hash-max-listpack-value 64 and entries 128",
+          e.getMessage());
+    }
+    limits.maxListpackValue(value);
+    if (fieldsPerBucketMax > entries) {
+      log.warn("a bucket rule has fields-per-bucket {} but the server's hash-max-listpack-entries is {}: full "
+          + "buckets will become hashtables and lose most of the saving", fieldsPerBucketMax, entries);
+    }
+    log.info("server limits: hash-max-listpack-value {}, hash-max-listpack-entries {}", value, entries);
+  }
+
+  private void reap(RedisCommands<byte[], byte[]> redis) {
+    if (reapBatch <= 0) {
+      return;
+    }
+    ValueScanCursor<byte[]> page = redis.sscan(INDEX, reapCursor, ScanArgs.Builder.limit(reapBatch));
+    List<byte[]> buckets = page.getValues();
+    reapCursor = page.isFinished() ? ScanCursor.INITIAL : page;
+    if (buckets.isEmpty()) {
+      return;
+    }
+    byte[][] args = {b("reap"), b("64"), b("0")};
+    Long n = redis.evalsha(scriptSha, ScriptOutputType.INTEGER, buckets.toArray(new byte[0][]), args);
+    if (n != null) {
+      reaped += n;
+    }
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static RedisURI lettuceUri(RedisUri uri, Duration timeout) {
+    RedisURI.Builder b = RedisURI.builder()
+        .withHost(uri.address().host())
+        .withPort(uri.address().port())
+        .withSsl(uri.tls())
+        .withDatabase(uri.db())
+        .withTimeout(timeout.multipliedBy(5));
+    if (uri.password() != null) {
+      if (uri.user() != null) {
+        b.withAuthentication(uri.user(), uri.password());
+      } else {
+        b.withPassword(uri.password().toCharArray());
+      }
+    }
+    return b.build();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (connection != null) {
+      connection.close();
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}
