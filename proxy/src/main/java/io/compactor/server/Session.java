@@ -2,6 +2,7 @@ package io.compactor.server;
 
 import io.compactor.command.CommandKind;
 import io.compactor.command.CommandTable;
+import io.compactor.compaction.ReplyTransform;
 import io.compactor.compaction.Rewrite;
 import io.compactor.compaction.bucket.BucketCompactor;
 import io.compactor.resp.Command;
@@ -54,6 +55,43 @@ final class Session {
 
   /** A reply to forward to the client. */
   private static final Object FORWARD = new Object();
+  /** A reply to forward once {@link ReplyTransform} has rewritten it; gathers the frame's bytes. */
+  private static final class Transforming {
+    final ReplyTransform transform;
+    ByteBuf gathered;
+
+    Transforming(ReplyTransform transform) {
+      this.transform = transform;
+    }
+
+    void add(ByteBuf bytes, io.netty.buffer.ByteBufAllocator alloc) {
+      if (gathered == null) {
+        gathered = alloc.buffer(Math.max(64, bytes.readableBytes()));
+      }
+      gathered.writeBytes(bytes);
+    }
+
+    ByteBuf finish(io.netty.buffer.ByteBufAllocator alloc) {
+      ByteBuf frame = gathered == null ? alloc.buffer(0) : gathered;
+      gathered = null;
+      try {
+        return transform.apply(frame, alloc);
+      } finally {
+        frame.release();
+      }
+    }
+
+    void release() {
+      if (gathered != null) {
+        gathered.release();
+        gathered = null;
+      }
+    }
+  }
+
+  /** The entry {@code pending} gets for the command being dispatched: FORWARD or a {@link Transforming}. */
+  private Object replyEntry = FORWARD;
+
   /** A reply to a command the proxy sent itself (AUTH, SELECT) on the pinned connection: checked, not forwarded. */
   private static final Object HANDSHAKE = new Object();
 
@@ -113,6 +151,7 @@ final class Session {
   private boolean forwardFrame;
   private boolean countedFrame;
   private StringBuilder handshakeError;
+  private Transforming transformFrame;
   private int fwdStart = -1;
   private int fwdEnd = -1;
 
@@ -339,7 +378,10 @@ final class Session {
     ByteBuf error = null;
     int owed = 0;
     for (Object e; (e = pending.poll()) != null; ) {
-      if (e == FORWARD) {
+      if (e instanceof Transforming t) {
+        t.release();
+      }
+      if (e == FORWARD || e instanceof Transforming) {
         if (error == null) {
           error = ascii(connector.closedError() + "\r\n");
         }
@@ -433,9 +475,16 @@ final class Session {
           return;
         }
         Command rewritten = rewrite.command();
+        if (inMulti && mode == Mode.PINNED) {
+          queuedTransform = rewrite.transform(); // its reply comes in EXEC's array
+        } else if (rewrite.transform() != null) {
+          replyEntry = new Transforming(rewrite.transform());
+        }
         try {
           dispatch(rewritten, kind);
         } finally {
+          replyEntry = FORWARD;
+          queuedTransform = null;
           rewritten.release(); // a no-op once written
         }
         return;
@@ -451,6 +500,7 @@ final class Session {
       return; // EXEC of a transaction the proxy refused a command in: answered locally
     } else {
       onPinnedCommand(command, kind);
+      replyEntry = FORWARD; // an EXEC's transform was used
     }
   }
 
@@ -462,6 +512,31 @@ final class Session {
   private static final byte[] EXEC = "EXEC".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DISCARD = "DISCARD".getBytes(StandardCharsets.US_ASCII);
 
+  /** Reply transforms of the commands queued in the open transaction (null: none), once one needs any. */
+  private List<ReplyTransform> multiTransforms;
+  private int multiQueued;
+  /** The transform of the rewritten command being queued in a transaction. */
+  private ReplyTransform queuedTransform;
+
+  private static final byte[] WATCH = "WATCH".getBytes(StandardCharsets.US_ASCII);
+
+  /** Notes one more command queued in the open transaction, with its reply transform. */
+  private void noteQueued(Command command) {
+    if (command.argEqualsIgnoreCase(0, WATCH)) {
+      return; // refused inside MULTI, not queued
+    }
+    if (queuedTransform != null && multiTransforms == null) {
+      multiTransforms = new ArrayList<>();
+    }
+    if (multiTransforms != null) {
+      while (multiTransforms.size() < multiQueued) {
+        multiTransforms.add(null);
+      }
+      multiTransforms.add(queuedTransform);
+    }
+    multiQueued++;
+  }
+
   /**
    * Follows MULTI/EXEC/DISCARD. An EXEC after the proxy refused a queued command is turned into DISCARD and
    * answered with Redis's EXECABORT, as Redis does when it rejects a command while queueing. True when the
@@ -469,18 +544,27 @@ final class Session {
    */
   private boolean tracksTransaction(Command command) {
     if (command.argc() != 1) {
+      if (inMulti) {
+        noteQueued(command);
+      }
       return false;
     }
     if (command.argEqualsIgnoreCase(0, MULTI)) {
       if (!inMulti) {
         inMulti = true;
         multiFailed = false;
+        multiTransforms = null;
+        multiQueued = 0;
       }
     } else if (command.argEqualsIgnoreCase(0, DISCARD)) {
       inMulti = false;
       multiFailed = false;
     } else if (command.argEqualsIgnoreCase(0, EXEC) && inMulti) {
       inMulti = false;
+      if (multiTransforms != null && !multiFailed) {
+        replyEntry = new Transforming(ReplyTransform.exec(multiTransforms));
+        multiTransforms = null;
+      }
       if (multiFailed) {
         multiFailed = false;
         pending.add(HANDSHAKE); // DISCARD's +OK is the proxy's, not the client's
@@ -492,6 +576,8 @@ final class Session {
         }
         return true;
       }
+    } else if (inMulti) {
+      noteQueued(command);
     }
     return false;
   }
@@ -511,7 +597,7 @@ final class Session {
   private void onSharedCommand(Command command, CommandKind kind) {
     switch (kind) {
       case PLAIN -> {
-        pending.add(FORWARD);
+        pending.add(replyEntry);
         sharedInFlight++;
         shared.expect(this);
         emit(shared.channel(), command);
@@ -608,7 +694,7 @@ final class Session {
       }
       default -> {
         if (expectReply) {
-          pending.add(FORWARD);
+          pending.add(replyEntry);
         }
         forward(command);
       }
@@ -781,8 +867,18 @@ final class Session {
       slice.release();
       return false;
     }
+    if (pending.peek() instanceof Transforming t) {
+      t.add(slice, client.alloc());
+      slice.release();
+      return false;
+    }
     client.write(slice, client.voidPromise());
     return true;
+  }
+
+  /** Whether the next shared reply is rewritten, so it must reach {@link #deliverShared} on its own. */
+  boolean transformsNextReply() {
+    return pending.peek() instanceof Transforming;
   }
 
   /**
@@ -790,7 +886,13 @@ final class Session {
    * it, or a close), so reply bytes gathered for this session must be written first.
    */
   boolean writesAfterSharedReply() {
-    if (state == State.CLOSED || (localRepliesQueued == 0 && !draining)) {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    if (pending.peek() instanceof Transforming) {
+      return true;
+    }
+    if (localRepliesQueued == 0 && !draining) {
       return false; // the common case, without walking the queue
     }
     if (draining && pending.size() <= 1) {
@@ -810,7 +912,10 @@ final class Session {
       return;
     }
     sharedInFlight--;
-    pending.poll();
+    if (pending.poll() instanceof Transforming t) {
+      client.write(t.finish(client.alloc()), client.voidPromise());
+      flushClient();
+    }
     afterReply(null);
     if (mode == Mode.SWITCHING && sharedInFlight == 0 && state != State.CLOSED) {
       if (draining) {
@@ -897,6 +1002,7 @@ final class Session {
   private boolean beginFrame(ByteBuf buf) {
     byte type = buf.getByte(buf.readerIndex());
     handshakeError = null;
+    transformFrame = null;
     if (type == '>' || type == '|') {
       forwardFrame = true; // RESP3 push or attribute: not a reply of its own
       countedFrame = false;
@@ -938,6 +1044,11 @@ final class Session {
       return true;
     }
     countedFrame = true;
+    if (head instanceof Transforming) {
+      forwardFrame = false;
+      transformFrame = (Transforming) head;
+      return true;
+    }
     if (head == HANDSHAKE) {
       forwardFrame = false;
       if (type == '-') {
@@ -957,6 +1068,9 @@ final class Session {
       fwdEnd = end;
     } else {
       flushForwardRange(buf);
+      if (transformFrame != null) {
+        transformFrame.add(buf.slice(start, end - start), client.alloc());
+      }
       if (handshakeError != null && handshakeError.length() < 512) {
         handshakeError.append(buf.toString(start, end - start, StandardCharsets.UTF_8));
       }
@@ -988,6 +1102,10 @@ final class Session {
       return;
     }
     Object head = pending.poll();
+    if (head instanceof Transforming t) {
+      transformFrame = null;
+      client.write(t.finish(client.alloc()), client.voidPromise());
+    }
     if (head == HANDSHAKE) {
       if (handshakeError != null) {
         flushForwardRange(buf);
@@ -1016,6 +1134,8 @@ final class Session {
     for (Object e; (e = pending.poll()) != null; ) {
       if (e instanceof LocalReply lr) {
         lr.bytes().release();
+      } else if (e instanceof Transforming t) {
+        t.release();
       }
     }
     localRepliesQueued = 0;

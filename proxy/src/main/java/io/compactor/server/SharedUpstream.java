@@ -169,6 +169,9 @@ final class SharedUpstream {
       while (buf.isReadable()) {
         if (scanner.atFrameStart()) {
           frameOwner = owners.peek();
+          if (frameOwner instanceof Session s && s.transformsNextReply()) {
+            flushReplyRun(buf); // a rewritten reply reaches its session on its own
+          }
           handshakeError = frameOwner == HANDSHAKE && buf.getByte(buf.readerIndex()) == '-' ? new StringBuilder() : null;
         }
         int start = buf.readerIndex();

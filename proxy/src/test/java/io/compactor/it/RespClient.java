@@ -252,6 +252,27 @@ public final class RespClient implements AutoCloseable {
   }
 
   /** Printable form of RESP bytes for assertion messages. */
+  /** Every bulk and simple string of a reply, nested aggregates flattened, in order (nulls skipped). */
+  public static List<String> flatten(byte[] reply) {
+    List<String> out = new java.util.ArrayList<>();
+    String s = new String(reply, StandardCharsets.UTF_8);
+    int at = 0;
+    while (at < s.length()) {
+      int eol = s.indexOf("\r\n", at);
+      char t = s.charAt(at);
+      String head = s.substring(at + 1, eol);
+      at = eol + 2;
+      if (t == '$' && !head.equals("-1")) {
+        int n = Integer.parseInt(head);
+        out.add(s.substring(at, at + n));
+        at += n + 2;
+      } else if (t == '+') {
+        out.add(head);
+      }
+    }
+    return out;
+  }
+
   public static String show(byte[] bytes) {
     StringBuilder sb = new StringBuilder();
     int limit = Math.min(bytes.length, 600);

@@ -2,6 +2,7 @@ package io.compactor.compaction.bucket;
 
 import io.compactor.command.CommandSpecs;
 import io.compactor.command.CommandSpecs.Spec;
+import io.compactor.compaction.ReplyTransform;
 import io.compactor.compaction.Rewrite;
 import io.compactor.config.RuleConfig;
 import io.compactor.resp.Command;
@@ -120,10 +121,17 @@ public final class BucketCompactor {
       case "GET" -> single(c, alloc, "get", placed[0], null);
       case "SET" -> c.argc() == 3 ? single(c, alloc, "set", placed[0], c.arg(2)) : scratch(c, alloc, placed[0], 1);
       case "TYPE" -> single(c, alloc, "type", placed[0], null);
-      case "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX", "INCR", "DECR", "INCRBY", "DECRBY",
+      case "INCR", "DECR", "INCRBY", "DECRBY" -> Rewrite.send(
+          scratchCall(c, alloc, placed[0], 1, XI), ReplyTransform.BULK_TO_INTEGER);
+      case "BITFIELD", "BITFIELD_RO" -> hasWideBitfield(c)
+          ? Rewrite.refuse("-ERR " + name + " with integer types wider than 53 bits can't be used on key '"
+              + printable(placed[0].key()) + "': rule '" + placed[0].rule().name() + "' stores it in a bucket, "
+              + "whose scripts compute in doubles")
+          : scratch(c, alloc, placed[0], 1);
+      case "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX",
           "INCRBYFLOAT", "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "TTL", "PTTL", "EXPIRE",
           "PEXPIRE", "EXPIREAT", "PEXPIREAT", "EXPIRETIME", "PEXPIRETIME", "PERSIST", "GETBIT", "SETBIT",
-          "BITCOUNT", "BITPOS", "BITFIELD", "BITFIELD_RO" -> scratch(c, alloc, placed[0], 1);
+          "BITCOUNT", "BITPOS" -> scratch(c, alloc, placed[0], 1);
       case "MGET" -> multi(c, alloc, "mget", placed, 1, 1, false);
       case "DEL", "UNLINK" -> multi(c, alloc, "del", placed, 1, 1, false);
       case "EXISTS" -> multi(c, alloc, "exists", placed, 1, 1, false);
@@ -169,18 +177,42 @@ public final class BucketCompactor {
 
   /** Any single-key string command, run by the script on a scratch key holding the logical value. */
   private Rewrite scratch(Command c, ByteBufAllocator alloc, Placement p, int keyPos) {
+    return Rewrite.send(scratchCall(c, alloc, p, keyPos, X));
+  }
+
+  private Command scratchCall(Command c, ByteBufAllocator alloc, Placement p, int keyPos, byte[] op) {
     List<byte[]> a = header(null, 4);
     a.add(p.bucket());
     a.add(p.overflow());
     a.add(p.key());
     a.add(p.scratch());
-    argvHeader(a, X);
+    argvHeader(a, op);
     a.add(p.field());
     a.add(bytes(Integer.toString(keyPos)));
     for (int i = 0; i < c.argc(); i++) {
       a.add(c.arg(i));
     }
-    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+    return Command.of(alloc, a.toArray(new byte[0][]));
+  }
+
+  /** Whether a BITFIELD names an integer type of more than 53 bits (i54..i64, u54..u63). */
+  private static boolean hasWideBitfield(Command c) {
+    for (int i = 2; i < c.argc(); i++) {
+      int n = c.argLength(i);
+      if (n >= 3 && n <= 4) {
+        byte t = c.argByte(i, 0);
+        if (t == 'i' || t == 'I' || t == 'u' || t == 'U') {
+          try {
+            if (Integer.parseInt(c.argString(i).substring(1)) > 53) {
+              return true;
+            }
+          } catch (NumberFormatException e) {
+            // not a type
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -441,6 +473,7 @@ public final class BucketCompactor {
 
   private static final byte[] EVALSHA = bytes("EVALSHA");
   private static final byte[] X = bytes("x");
+  private static final byte[] XI = bytes("xi");
   private static final byte[] MOVE = bytes("move");
   private static final byte[] EMPTY = new byte[0];
   private static final byte[] COUNT = bytes("COUNT");

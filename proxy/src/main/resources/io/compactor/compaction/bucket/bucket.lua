@@ -172,7 +172,7 @@ elseif op == 'set' then
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], 0)
   return { ok = 'OK' }
 
-elseif op == 'x' then
+elseif op == 'x' or op == 'xi' then
   -- Any other string command: run it on a scratch key (KEYS[4]) holding the logical value and expiry,
   -- so Redis itself parses the options and computes the reply; then keep what it left there.
   local b, o, l, f, scratch = KEYS[1], KEYS[2], KEYS[3], ARGV[4], KEYS[4]
@@ -204,6 +204,9 @@ elseif op == 'x' then
     end
   elseif v then
     remove(b, o, l, f)
+  end
+  if op == 'xi' and type(r) == 'number' then
+    return nv -- INCR and friends: the exact 64-bit result, which the proxy turns into an integer reply
   end
   return r
 

@@ -1,0 +1,472 @@
+package io.compactor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bucket rules against plain Redis as the oracle: the same commands on keys the proxy stores as hash
+ * fields get the replies a plain string key gets directly, byte for byte; and what reaches the server is
+ * the compact form. Concrete classes pick the server.
+ */
+abstract class BucketContract {
+  /** The rules every concrete class configures. */
+  static final String RULES = "[{name: media, pattern: 'media:*', strategy: bucket},"
+      + " {name: uname, pattern: 'user:*:name', strategy: bucket},"
+      + " {name: sess, pattern: 'sess:*', strategy: bucket, buckets: 4}]";
+
+  abstract ProxyEnvironment env();
+
+  private static String ascii(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void strings_sameReplies() throws IOException {
+    try (Differential d = env().differential()) {
+      for (String k : List.of("media:1155315", "user:7:name", "sess:abc", "plain:1")) {
+        d.exact("GET", k);
+        d.exact("SET", k, "v");
+        d.exact("GET", k);
+        d.exact("SET", k, "v2", "XX", "GET");
+        d.exact("SET", k, "v3", "NX");
+        d.exact("SET", k, "v3", "NX", "GET");
+        d.exact("SET", k, "v4", "BADOPTION");
+        d.exact("SET", k, "v4", "EX", "0");
+        d.exact("SET", k, "v4", "PX", "-1");
+        d.exact("SET", k, "v4", "EX", "notanumber");
+        d.exact("SETNX", k, "x");
+        d.exact("APPEND", k, "bc");
+        d.exact("STRLEN", k);
+        d.exact("GETRANGE", k, "0", "1");
+        d.exact("GETRANGE", k, "-2", "-1");
+        d.exact("SUBSTR", k, "1", "100");
+        d.exact("SETRANGE", k, "8", "zz");
+        d.exact("GET", k);
+        d.exact("INCR", k);
+        d.exact("SET", k, "41");
+        d.exact("INCR", k);
+        d.exact("INCRBY", k, "-50");
+        d.exact("DECR", k);
+        d.exact("DECRBY", k, "9223372036854775807");
+        d.exact("SET", k, "9223372036854775806");
+        d.exact("INCR", k);
+        d.exact("INCR", k);
+        d.exact("INCRBYFLOAT", k, "1.5");
+        d.exact("SET", k, "10.5");
+        d.exact("INCRBYFLOAT", k, "0.1");
+        d.exact("INCRBYFLOAT", k, "1e3");
+        d.exact("GETSET", k, "new");
+        d.exact("GETDEL", k);
+        d.exact("GETDEL", k);
+        d.exact("GETEX", k, "PERSIST");
+        d.exact("SETBIT", k, "7", "1");
+        d.exact("GETBIT", k, "7");
+        d.exact("BITCOUNT", k);
+        d.exact("BITPOS", k, "1");
+        d.exact("BITFIELD", k, "INCRBY", "u8", "0", "200", "GET", "u8", "0");
+        d.exact("TYPE", k);
+        d.exact("DEL", k);
+        d.exact("TYPE", k);
+        d.exact("SETRANGE", k, "0", "");
+        d.exact("EXISTS", k);
+      }
+    }
+  }
+
+  @Test
+  void binaryAndLongValues_roundTrip() throws IOException {
+    byte[][] values = {
+        {}, {(byte) 0xFF}, {(byte) 0xFF, 0, 1}, {(byte) 0xFF, 1, 0, 0, 0, 0, 0, 1, 'x'}, {0, '\r', '\n'},
+        "x".repeat(62).getBytes(StandardCharsets.US_ASCII), "x".repeat(64).getBytes(StandardCharsets.US_ASCII),
+        "x".repeat(65).getBytes(StandardCharsets.US_ASCII), "y".repeat(10_000).getBytes(StandardCharsets.US_ASCII)};
+    try (Differential d = env().differential()) {
+      byte[] key = "media:42".getBytes(StandardCharsets.US_ASCII);
+      for (byte[] v : values) {
+        d.exact("SET".getBytes(StandardCharsets.US_ASCII), key, v);
+        d.exact("GET".getBytes(StandardCharsets.US_ASCII), key);
+        d.exact("STRLEN".getBytes(StandardCharsets.US_ASCII), key);
+        d.exact("SET".getBytes(StandardCharsets.US_ASCII), key, v, "EX".getBytes(StandardCharsets.US_ASCII),
+            "1000".getBytes(StandardCharsets.US_ASCII));
+        d.exact("GET".getBytes(StandardCharsets.US_ASCII), key);
+        d.exact("APPEND".getBytes(StandardCharsets.US_ASCII), key, v);
+        d.exact("GET".getBytes(StandardCharsets.US_ASCII), key);
+        d.exact("TTL".getBytes(StandardCharsets.US_ASCII), key);
+      }
+    }
+  }
+
+  @Test
+  void severalKeys_mixBucketedAndPlain() throws IOException {
+    try (Differential d = env().differential()) {
+      d.exact("MSET", "media:1", "a", "plain:1", "b", "user:2:name", "c", "media:1", "d");
+      d.exact("MGET", "media:1", "plain:1", "user:2:name", "media:2", "nothing", "media:1");
+      d.exact("LPUSH", "plain:list", "x");
+      d.exact("MGET", "plain:list", "media:1");
+      d.exact("MSETNX", "media:3", "x", "media:1", "y");
+      d.exact("MSETNX", "media:3", "x", "sess:q", "y");
+      d.exact("MGET", "media:3", "sess:q");
+      d.exact("EXISTS", "media:1", "media:1", "plain:1", "media:9", "sess:q");
+      d.exact("TOUCH", "media:1", "plain:1", "media:9");
+      d.exact("DEL", "media:1", "plain:1", "media:9", "media:1");
+      d.exact("UNLINK", "media:3", "sess:q");
+      d.exact("EXISTS", "media:1", "media:3", "sess:q");
+    }
+  }
+
+  @Test
+  void ttl_family_sameReplies() throws IOException {
+    try (Differential d = env().differential()) {
+      String k = "media:77";
+      for (String[] c : new String[][] {
+          {"TTL", k}, {"PTTL", k}, {"EXPIRE", k, "100"}, {"PERSIST", k}, {"EXPIRETIME", k},
+          {"SET", k, "v"}, {"TTL", k}, {"PERSIST", k}, {"EXPIRETIME", k}, {"PEXPIRETIME", k},
+          {"EXPIRE", k, "100", "XX"}, {"EXPIRE", k, "100", "NX"}, {"EXPIRE", k, "100", "NX"},
+          {"EXPIRE", k, "50", "GT"}, {"EXPIRE", k, "50", "LT"}, {"EXPIRE", k, "200", "LT"},
+          {"EXPIRE", k, "100", "NX", "XX"}, {"EXPIRE", k, "abc"}, {"EXPIRE", k, "9223372036854775807"},
+          {"PEXPIRE", k, "100000000", "GT"}, {"EXPIREAT", k, "4102444800"}, {"EXPIRETIME", k},
+          {"PEXPIREAT", k, "4102444800123"}, {"PEXPIRETIME", k}, {"EXPIRETIME", k}, {"PERSIST", k},
+          {"PERSIST", k}, {"SETEX", k, "1000", "v"}, {"PSETEX", k, "0", "v"}, {"SETEX", k, "-1", "v"},
+          {"SET", k, "v", "EXAT", "4102444800"}, {"EXPIRETIME", k}, {"SET", k, "w", "KEEPTTL"},
+          {"EXPIRETIME", k}, {"SET", k, "w", "PXAT", "4102444800999"}, {"PEXPIRETIME", k},
+          {"GETEX", k, "EXAT", "4102444801"}, {"EXPIRETIME", k}, {"GETEX", k, "PERSIST"}, {"TTL", k},
+          {"EXPIRE", k, "0"}, {"GET", k}, {"TTL", k}, {"SET", k, "v", "PXAT", "1"}, {"GET", k}}) {
+        d.exact(c);
+      }
+    }
+  }
+
+  @Test
+  void ttl_relativeAgreeWithinASecond() throws IOException {
+    try (RespClient direct = env().directClient(); RespClient proxy = env().proxyClient()) {
+      for (RespClient c : List.of(direct, proxy)) {
+        c.call("SET", "media:5", "v", "EX", "3600");
+      }
+      long d = Long.parseLong(ascii(direct.call("PTTL", "media:5")).trim().substring(1));
+      long p = Long.parseLong(ascii(proxy.call("PTTL", "media:5")).trim().substring(1));
+      assertThat(p).isBetween(d - 1000, d + 1000).isLessThanOrEqualTo(3_600_000);
+      assertThat(ascii(proxy.call("TTL", "media:5"))).isEqualTo(ascii(direct.call("TTL", "media:5")));
+    }
+  }
+
+  @Test
+  void expiry_lazyAndActive() throws Exception {
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      proxy.call("SET", "media:1", "a", "PX", "200");
+      proxy.call("SET", "media:2", "b", "PX", "200");
+      proxy.call("SET", "media:3", "c");
+      assertThat(ascii(proxy.call("EXISTS", "media:1"))).isEqualTo(":1\r\n");
+      Thread.sleep(300);
+      assertThat(ascii(proxy.call("GET", "media:1"))).isEqualTo("$-1\r\n"); // lazy: the read drops it
+      assertThat(ascii(proxy.call("TTL", "media:2"))).isEqualTo(":-2\r\n");
+      assertThat(ascii(proxy.call("EXISTS", "media:1", "media:2", "media:3"))).isEqualTo(":1\r\n");
+      // active: the maintenance pass reclaims what nobody reads
+      proxy.call("SET", "media:4", "d", "PX", "100");
+      long deadline = System.currentTimeMillis() + 5000;
+      while (!ascii(up.call("HLEN", "__rc:b:{media:n0}")).equals(":1\r\n") && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(ascii(up.call("HLEN", "__rc:b:{media:n0}"))).isEqualTo(":1\r\n");
+      assertThat(ascii(proxy.call("DBSIZE"))).isEqualTo(":1\r\n");
+    }
+  }
+
+  @Test
+  void storage_isBucketedAndStaysListpack() throws IOException {
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      for (int i = 0; i < 100; i++) {
+        proxy.call("SET", "media:" + (1000 + i), Integer.toString(i * 7919));
+      }
+      proxy.call("SET", "media:1001", "z".repeat(500)); // too long for a listpack: goes to its own key
+      proxy.call("SET", "media:1002", "short", "EX", "1000");
+      assertThat(ascii(up.call("DBSIZE"))).isEqualTo(":3\r\n"); // bucket, overflow key, index
+      assertThat(ascii(up.call("OBJECT", "ENCODING", "__rc:b:{media:n10}"))).contains("listpack");
+      assertThat(ascii(up.call("HLEN", "__rc:b:{media:n10}"))).isEqualTo(":99\r\n");
+      assertThat(ascii(up.call("STRLEN", "__rc:o:{media:n10}:1"))).isEqualTo(":500\r\n");
+      assertThat(ascii(up.call("EXISTS", "media:1000"))).isEqualTo(":0\r\n");
+      assertThat(ascii(proxy.call("GET", "media:1001"))).isEqualTo("$500\r\n" + "z".repeat(500) + "\r\n");
+      proxy.call("SET", "media:1001", "back");
+      assertThat(ascii(up.call("EXISTS", "__rc:o:{media:n10}:1"))).isEqualTo(":0\r\n");
+      assertThat(ascii(proxy.call("DBSIZE"))).isEqualTo(":100\r\n");
+    }
+  }
+
+  @Test
+  void keyspace_showsLogicalKeys() throws IOException {
+    try (RespClient proxy = env().proxyClient()) {
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        proxy.call("SET", "media:" + i, "v");
+        proxy.call("SET", "user:" + i + ":name", "n");
+        proxy.call("SET", "sess:s" + i, "s");
+        expected.addAll(List.of("media:" + i, "user:" + i + ":name", "sess:s" + i));
+      }
+      proxy.call("SET", "media:big", "b".repeat(300));
+      proxy.call("RPUSH", "plain:list", "x");
+      proxy.call("SET", "media:gone", "x", "PX", "1");
+      try {
+        Thread.sleep(5); // past media:gone's expiry
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      expected.addAll(List.of("media:big", "plain:list"));
+      assertThat(ascii(proxy.call("DBSIZE"))).isIn(":" + expected.size() + "\r\n", ":" + (expected.size() + 1) + "\r\n");
+
+      assertThat(RespClient.flatten(proxy.call("KEYS", "*"))).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(RespClient.flatten(proxy.call("KEYS", "media:1?"))).containsExactlyInAnyOrder(
+          "media:10", "media:11", "media:12", "media:13", "media:14", "media:15", "media:16", "media:17",
+          "media:18", "media:19");
+      assertThat(RespClient.flatten(proxy.call("KEYS", "__rc:*"))).isEmpty();
+
+      List<String> scanned = new ArrayList<>();
+      String cursor = "0";
+      do {
+        List<String> page = RespClient.flatten(proxy.call("SCAN", cursor, "COUNT", "3"));
+        cursor = page.get(0);
+        scanned.addAll(page.subList(1, page.size()));
+      } while (!cursor.equals("0"));
+      assertThat(scanned).containsAll(expected).allMatch(expected::contains);
+
+      List<String> lists = RespClient.flatten(proxy.call("SCAN", "0", "TYPE", "list", "COUNT", "1000"));
+      assertThat(lists.subList(1, lists.size())).containsExactly("plain:list");
+      List<String> users = RespClient.flatten(proxy.call("SCAN", "0", "MATCH", "user:2*", "COUNT", "1000"));
+      assertThat(users.subList(1, users.size())).containsExactlyInAnyOrder("user:2:name", "user:20:name",
+          "user:21:name", "user:22:name", "user:23:name", "user:24:name", "user:25:name", "user:26:name",
+          "user:27:name", "user:28:name", "user:29:name");
+      for (int i = 0; i < 20; i++) {
+        assertThat(expected).contains(ascii(proxy.call("RANDOMKEY")).split("\r\n")[1]);
+      }
+    }
+    try (Differential d = env().differential()) {
+      d.exact("SCAN", "0", "COUNT");
+      d.exact("SCAN", "notacursor");
+      d.exact("SCAN", "0", "COUNT", "0");
+      d.exact("SCAN", "0", "BOGUS", "x");
+    }
+  }
+
+  @Test
+  void keyspace_emptyAsRedis() throws IOException {
+    try (Differential d = env().differential()) {
+      d.exact("DBSIZE");
+      d.exact("RANDOMKEY");
+      d.exact("KEYS", "*");
+      d.exact("SET", "media:1", "x");
+      d.exact("DEL", "media:1");
+      d.exact("DBSIZE");
+      d.exact("RANDOMKEY");
+      d.exact("SCAN", "0");
+    }
+  }
+
+  @Test
+  void rename_copy_acrossPlacements() throws IOException {
+    try (Differential d = env().differential()) {
+      d.exact("RENAME", "media:1", "media:2");
+      d.exact("SET", "media:1", "one", "EX", "1000");
+      d.exact("RENAME", "media:1", "media:1");
+      d.exact("RENAMENX", "media:1", "media:1");
+      d.exact("RENAME", "media:1", "user:5:name");
+      d.exact("GET", "media:1");
+      d.exact("GET", "user:5:name");
+      d.exact("TTL", "user:5:name");
+      d.exact("RENAME", "user:5:name", "plain:x");
+      d.exact("GET", "plain:x");
+      d.exact("RENAME", "plain:x", "sess:y");
+      d.exact("GET", "sess:y");
+      d.exact("SET", "media:3", "three");
+      d.exact("RENAMENX", "sess:y", "media:3");
+      d.exact("RENAMENX", "sess:y", "media:4");
+      d.exact("COPY", "media:4", "media:3");
+      d.exact("COPY", "media:4", "media:3", "REPLACE");
+      d.exact("COPY", "media:4", "plain:z");
+      d.exact("COPY", "media:404", "plain:z");
+      d.exact("COPY", "media:4", "plain:q", "BOGUS");
+      d.exact("MGET", "media:3", "media:4", "plain:z", "sess:y");
+    }
+  }
+
+  @Test
+  void transactionsAndPipelines_repliesInPlace() throws IOException {
+    try (Differential d = env().differential()) {
+      d.exact("MULTI");
+      d.exact("SET", "media:1", "a");
+      d.exact("INCR", "media:2");
+      d.exact("GET", "media:1");
+      d.exact("INCR", "media:1");
+      d.exact("MGET", "media:1", "media:2", "plain:1");
+      d.exact("EXEC");
+      d.exact("MULTI");
+      d.exact("SET", "media:1");
+      d.exact("GET", "media:1");
+      d.exact("EXEC");
+      d.exact("SET", "media:5", "9223372036854775805");
+      d.exact("MULTI");
+      d.exact("INCR", "media:5");
+      d.exact("GET", "plain:1");
+      d.exact("WATCH", "media:1");
+      d.exact("INCRBY", "media:5", "1");
+      d.exact("INCR", "media:5");
+      d.exact("DECRBY", "media:5", "-1");
+      d.exact("EXEC");
+      d.pipeline(List.of(new String[] {"MULTI"}, new String[] {"INCR", "media:6"}, new String[] {"EXEC"},
+          new String[] {"INCRBY", "media:6", "9007199254740993"}, new String[] {"MULTI"},
+          new String[] {"INCR", "media:6"}, new String[] {"DISCARD"}, new String[] {"GET", "media:6"}));
+      List<String[]> pipeline = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        String k = (i % 3 == 0 ? "media:" : i % 3 == 1 ? "sess:" : "plain:") + (i % 17);
+        pipeline.add(switch (i % 5) {
+          case 0 -> new String[] {"SET", k, "v" + i};
+          case 1 -> new String[] {"GET", k};
+          case 2 -> new String[] {"APPEND", k, "x"};
+          case 3 -> new String[] {"DEL", k, "media:" + (i % 7)};
+          default -> new String[] {"INCR", k};
+        });
+      }
+      d.pipeline(pipeline);
+    }
+  }
+
+  @Test
+  void watch_onBucketedKey_abortsLikeRedis() throws IOException {
+    try (Differential d = env().differential(); Differential other = env().differential()) {
+      d.exact("SET", "media:1", "a");
+      d.exact("WATCH", "media:1");
+      other.exact("SET", "media:1", "b");
+      d.exact("MULTI");
+      d.exact("GET", "media:1");
+      d.exact("EXEC");
+      d.exact("WATCH", "media:1");
+      d.exact("MULTI");
+      d.exact("GET", "media:1");
+      d.exact("EXEC");
+    }
+  }
+
+  @Test
+  void resp3_sameReplies() throws IOException {
+    try (Differential d = env().differential()) {
+      d.shape("HELLO", "3");
+      d.exact("GET", "media:1");
+      d.exact("MGET", "media:1", "plain:1");
+      d.exact("SET", "media:1", "x", "GET");
+      d.exact("SET", "media:1", "y", "GET");
+      d.exact("INCRBYFLOAT", "media:2", "2.5");
+      d.exact("TTL", "media:1");
+      d.exact("TYPE", "media:1");
+      d.exact("GETDEL", "media:9");
+    }
+  }
+
+  @Test
+  void contract_refusesWhatABucketCannotKeep() throws IOException {
+    try (RespClient proxy = env().proxyClient()) {
+      assertThat(ascii(proxy.call("LPUSH", "media:1", "x"))).isEqualTo("-ERR 'LPUSH' can't be used on key "
+          + "'media:1': rule 'media' stores it as a string in a bucket (bucket rules hold strings only)\r\n");
+      assertThat(ascii(proxy.call("HSET", "user:1:name", "f", "v"))).startsWith("-ERR 'HSET' can't be used on key "
+          + "'user:1:name': rule 'uname'");
+      assertThat(ascii(proxy.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "media:1")))
+          .startsWith("-ERR EVAL can't name key 'media:1': rule 'media'");
+      assertThat(ascii(proxy.call("SORT", "plain:list", "BY", "media:*"))).startsWith("-ERR 'SORT' names 'media:*'");
+      assertThat(ascii(proxy.call("GET", "__rc:idx"))).startsWith("-ERR key '__rc:idx' is in redis-compactor's "
+          + "reserved namespace");
+      assertThat(ascii(proxy.call("OBJECT", "ENCODING", "media:1"))).startsWith("-ERR 'OBJECT|ENCODING'");
+      assertThat(ascii(proxy.call("PING"))).isEqualTo("+PONG\r\n"); // the connection carries on
+      // refused inside MULTI: the transaction fails as when Redis rejects a command while queueing
+      assertThat(ascii(proxy.call("MULTI"))).isEqualTo("+OK\r\n");
+      assertThat(ascii(proxy.call("SET", "plain:1", "x"))).isEqualTo("+QUEUED\r\n");
+      assertThat(ascii(proxy.call("LPUSH", "media:1", "x"))).startsWith("-ERR 'LPUSH'");
+      assertThat(ascii(proxy.call("EXEC"))).isEqualTo("-EXECABORT Transaction discarded because of previous errors.\r\n");
+      assertThat(ascii(proxy.call("GET", "plain:1"))).isEqualTo("$-1\r\n");
+      assertThat(ascii(proxy.call("MULTI"))).isEqualTo("+OK\r\n");
+      assertThat(ascii(proxy.call("EXEC"))).isEqualTo("*0\r\n");
+    }
+  }
+
+  @Test
+  void legacyPlainKeys_readableThenMovedOnWrite() throws IOException {
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      up.call("SET", "media:8", "old", "EX", "1000");
+      up.call("RPUSH", "media:9", "a-list");
+      assertThat(ascii(proxy.call("GET", "media:8"))).isEqualTo("$3\r\nold\r\n");
+      assertThat(ascii(proxy.call("EXISTS", "media:8"))).isEqualTo(":1\r\n");
+      assertThat(ascii(proxy.call("TTL", "media:8"))).isIn(":1000\r\n", ":999\r\n");
+      assertThat(ascii(proxy.call("GET", "media:9"))).startsWith("-WRONGTYPE");
+      assertThat(ascii(proxy.call("APPEND", "media:8", "er"))).isEqualTo(":5\r\n");
+      assertThat(ascii(up.call("EXISTS", "media:8"))).isEqualTo(":0\r\n");
+      assertThat(ascii(proxy.call("GET", "media:8"))).isEqualTo("$5\r\nolder\r\n");
+      assertThat(ascii(proxy.call("TTL", "media:8"))).isIn(":1000\r\n", ":999\r\n");
+    }
+  }
+
+  @Test
+  void twoProxies_incrementsAreAtomic() throws Exception {
+    io.compactor.ProxyServer second = io.compactor.ProxyServer.start(io.compactor.config.ConfigLoader.load(null,
+        java.util.Map.of(), java.util.Map.of("server.listen", "127.0.0.1:0", "upstream.uri", env().upstream().uri(),
+            "rules", RULES)));
+    try {
+      int perClient = 500;
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int port : new int[] {env().proxyPort(), second.localAddress().getPort(), env().proxyPort(),
+          second.localAddress().getPort()}) {
+        Thread t = new Thread(() -> {
+          try (RespClient c = new RespClient(port)) {
+            for (int i = 0; i < perClient; i++) {
+              c.call("INCR", "media:" + (i % 3));
+              c.call("APPEND", "sess:log", "x");
+            }
+          } catch (Throwable e) {
+            errors.add(e);
+          }
+        });
+        threads.add(t);
+        t.start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(errors).isEmpty();
+      try (RespClient proxy = env().proxyClient()) {
+        long total = 0;
+        for (int i = 0; i < 3; i++) {
+          total += Long.parseLong(ascii(proxy.call("GET", "media:" + i)).split("\r\n")[1]);
+        }
+        assertThat(total).isEqualTo(4L * perClient);
+        assertThat(ascii(proxy.call("STRLEN", "sess:log"))).isEqualTo(":" + 4 * perClient + "\r\n");
+      }
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
+  void serverRestart_scriptLoadedAgain() throws Exception {
+    try (RespClient proxy = env().proxyClient()) {
+      proxy.call("SET", "media:1", "a");
+    }
+    env().upstream().stop();
+    env().upstream().restart();
+    long deadline = System.currentTimeMillis() + 10_000;
+    String reply = "";
+    while (System.currentTimeMillis() < deadline) {
+      try (RespClient proxy = env().proxyClient()) {
+        reply = ascii(proxy.call("SET", "media:1", "b"));
+        if (reply.equals("+OK\r\n")) {
+          break;
+        }
+      } catch (IOException e) {
+        reply = e.toString();
+      }
+      Thread.sleep(100);
+    }
+    assertThat(reply).isEqualTo("+OK\r\n");
+    try (RespClient proxy = env().proxyClient()) {
+      assertThat(ascii(proxy.call("GET", "media:1"))).isEqualTo("$1\r\nb\r\n");
+    }
+  }
+}
