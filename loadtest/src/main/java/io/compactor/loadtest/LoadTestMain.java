@@ -90,6 +90,10 @@ public final class LoadTestMain implements Callable<Integer> {
   @Option(names = "--proxy-set", paramLabel = "NAME=VALUE", description = "A proxy setting (as the proxy's --set).")
   List<String> proxySettings = new ArrayList<>();
 
+  @Option(names = "--no-rules", description = "Run the proxy without the built-in compaction rules (pass-through; "
+      + "a rules=... given with --proxy-set replaces them anyway).")
+  boolean noRules;
+
   @Option(names = "--json", paramLabel = "FILE", description = "JSON report (default loadtest-results/run-TIME.json).")
   Path json;
 
@@ -110,6 +114,31 @@ public final class LoadTestMain implements Callable<Integer> {
       return 2;
     });
     System.exit(cli.execute(args));
+  }
+
+  /**
+   * The proxy rules a run uses unless told otherwise: bucket the keys of the small-value datasets
+   * ({@code small} and {@code counters}), one rule per key shape so each numeric id is split into bucket
+   * and field. Larger values (sessions, visitors, text) are left to the compression rules.
+   */
+  static String defaultRules() {
+    return "[{name: media, pattern: 'media:*', strategy: bucket},"
+        + " {name: uname, pattern: 'user:*:name', strategy: bucket},"
+        + " {name: uemail, pattern: 'user:*:email', strategy: bucket},"
+        + " {name: cviews, pattern: 'counter:page:*:views', strategy: bucket},"
+        + " {name: clikes, pattern: 'counter:post:*:likes', strategy: bucket},"
+        + " {name: clogins, pattern: 'counter:user:*:logins', strategy: bucket},"
+        + " {name: cplays, pattern: 'counter:video:*:plays', strategy: bucket},"
+        + " {name: cshares, pattern: 'counter:post:*:shares', strategy: bucket}]";
+  }
+
+  /** The settings the proxy is started with: --proxy-set ones, plus the built-in rules when none are given. */
+  List<String> effectiveProxySettings() {
+    List<String> out = new ArrayList<>(proxySettings);
+    if (!noRules && out.stream().noneMatch(s -> s.startsWith("rules="))) {
+      out.add("rules=" + defaultRules());
+    }
+    return out;
   }
 
   private int keysPerDataset() {
@@ -168,7 +197,7 @@ public final class LoadTestMain implements Callable<Integer> {
     ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
     Servers servers;
     try {
-      servers = Servers.start(directPort, upstreamPort, proxySettings);
+      servers = Servers.start(directPort, upstreamPort, effectiveProxySettings());
     } catch (Exception e) {
       System.err.println("loadtest: cannot start the servers: " + e.getMessage());
       resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -224,7 +253,7 @@ public final class LoadTestMain implements Callable<Integer> {
       RunReport report = new RunReport(startedAt, commandLine,
           new RunReport.Environment(Driver.redisVersion(resources, servers.direct()),
               Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), seed,
-              keysPerDataset(), clients, pipeline, proxySettings.isEmpty() ? "defaults" : String.join(" ", proxySettings)),
+              keysPerDataset(), clients, pipeline, effectiveProxySettings().isEmpty() ? "defaults" : String.join(" ", effectiveProxySettings())),
           datasetResults, workloadResults, notes);
       Path parent = jsonFile.toAbsolutePath().getParent();
       Files.createDirectories(parent);

@@ -29,7 +29,7 @@ public record RuleConfig(
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}");
 
-  public static final int DEFAULT_FIELDS_PER_BUCKET = 100;
+  public static final int DEFAULT_FIELDS_PER_BUCKET = 128;
   public static final int DEFAULT_BUCKETS = 16384;
 
   public RuleConfig {

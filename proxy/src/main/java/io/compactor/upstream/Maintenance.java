@@ -3,13 +3,13 @@ package io.compactor.upstream;
 import io.compactor.config.ProxyConfig;
 import io.compactor.config.RedisUri;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SslOptions;
-import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -28,11 +28,10 @@ import org.slf4j.LoggerFactory;
  * Background work on one Lettuce connection of its own, off the proxy's event loops: reads the server's
  * listpack limits, keeps the bucket script loaded (so a {@code SCRIPT FLUSH} sent straight to Redis costs
  * at most one interval of NOSCRIPT errors), and actively reclaims expired bucket fields by walking the
- * bucket index a few buckets at a time. Lettuce types stay in this class.
+ * keyspace (SCAN MATCH of the bucket namespace) a page at a time. Lettuce types stay in this class.
  */
 public final class Maintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
-  private static final byte[] INDEX = "__rc:idx".getBytes(StandardCharsets.US_ASCII);
 
   /** What the proxy needs to know of the server's hash encoding limits. */
   public interface Limits {
@@ -46,6 +45,8 @@ public final class Maintenance implements AutoCloseable {
   private final String scriptSha;
   private final Limits limits;
   private final int fieldsPerBucketMax;
+  /** Keys each maintenance pass walks (SCAN COUNT); the MATCH keeps only buckets. */
+  private static final int SCAN_COUNT = 1000;
   private final int reapBatch;
   private StatefulRedisConnection<byte[], byte[]> connection;
   private ScanCursor reapCursor = ScanCursor.INITIAL;
@@ -75,8 +76,8 @@ public final class Maintenance implements AutoCloseable {
   }
 
   /**
-   * Starts the background work: every {@code interval}, check the script and reclaim up to
-   * {@code reapBatch} buckets.
+   * Starts the background work: every {@code interval}, check the script, walk the next part of the
+   * keyspace and reclaim the expired fields of the buckets found there, {@code reapBatch} buckets per call.
    *
    * @param fieldsPerBucketMax the largest fields-per-bucket of any rule, checked against the server's
    *     {@code hash-max-listpack-entries}
@@ -152,16 +153,16 @@ public final class Maintenance implements AutoCloseable {
     if (reapBatch <= 0) {
       return;
     }
-    ValueScanCursor<byte[]> page = redis.sscan(INDEX, reapCursor, ScanArgs.Builder.limit(reapBatch));
-    List<byte[]> buckets = page.getValues();
+    KeyScanCursor<byte[]> page = redis.scan(reapCursor, ScanArgs.Builder.limit(SCAN_COUNT).match("__rc:b:*"));
+    List<byte[]> buckets = page.getKeys();
     reapCursor = page.isFinished() ? ScanCursor.INITIAL : page;
-    if (buckets.isEmpty()) {
-      return;
-    }
     byte[][] args = {b("reap"), b("64"), b("0")};
-    Long n = redis.evalsha(scriptSha, ScriptOutputType.INTEGER, buckets.toArray(new byte[0][]), args);
-    if (n != null) {
-      reaped += n;
+    for (int from = 0; from < buckets.size(); from += reapBatch) {
+      List<byte[]> chunk = buckets.subList(from, Math.min(buckets.size(), from + reapBatch));
+      Long n = redis.evalsha(scriptSha, ScriptOutputType.INTEGER, chunk.toArray(new byte[0][]), args);
+      if (n != null) {
+        reaped += n;
+      }
     }
   }
 

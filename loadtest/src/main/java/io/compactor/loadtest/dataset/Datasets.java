@@ -4,17 +4,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The datasets the load driver knows by name: the five built-in generators and {@code replay:FILE}.
+ * The datasets the load driver knows by name: the six built-in generators and {@code replay:FILE}.
  */
 public final class Datasets {
   private static final List<Dataset> BUILT_INS =
-      List.of(new SmallStrings(), new Sessions(), new Visitors(), new LargeText(), new Counters());
+      List.of(new SmallStrings(), new SmallStrings(3600), new Sessions(), new Visitors(), new LargeText(), new Counters());
 
   private static final String REPLAY_PREFIX = "replay:";
 
   private Datasets() {}
 
-  /** The built-in datasets, in report order: small, sessions, visitors, text, counters. */
+  /** The built-in datasets, in report order: small, small-ttl, sessions, visitors, text, counters. */
   public static List<Dataset> builtIns() {
     return BUILT_INS;
   }

@@ -6,23 +6,37 @@ import java.util.function.Supplier;
 import net.datafaker.Faker;
 
 /**
- * Small string values under Instagram-style keys, cycling through three shapes for consecutive ids:
- * {@code media:{id}} holds a 4–10 digit number (a counter or an owner id), {@code user:{id}:name} a full
- * name and {@code user:{id}:email} an email address. Ids are consecutive from a seed-derived start between
- * 1,000,000 and 1,999,999; every value is 4–40 bytes; no TTL.
+ * Small string values under Instagram-style keys: for each id, {@code media:{id}} holds a 4–10 digit
+ * number (a counter or an owner id), {@code user:{id}:name} a full name and {@code user:{id}:email} an
+ * email address (a user has both, as in a real user table). Ids are consecutive from a seed-derived start
+ * between 1,000,000 and 1,999,999, each used by the three shapes in turn; every value is 4–40 bytes. {@code small} has no TTL; {@code small-ttl} is
+ * the same entries written with {@code EX 3600}.
  */
 public final class SmallStrings implements Dataset {
   static final int MIN_BYTES = 4;
   static final int MAX_BYTES = 40;
 
+  private final long ttlSeconds;
+
+  /** The {@code small} dataset: no TTL. */
+  public SmallStrings() {
+    this(0);
+  }
+
+  /** With {@code ttlSeconds} > 0, the {@code small-ttl} dataset. */
+  public SmallStrings(long ttlSeconds) {
+    this.ttlSeconds = ttlSeconds;
+  }
+
   @Override
   public String name() {
-    return "small";
+    return ttlSeconds > 0 ? "small-ttl" : "small";
   }
 
   @Override
   public String description() {
-    return "media:{id} -> 4-10 digits, user:{id}:name -> full name, user:{id}:email -> email; values 4-40 bytes, no TTL";
+    return "media:{id} -> 4-10 digits, user:{id}:name -> full name, user:{id}:email -> email; values 4-40 bytes, "
+        + (ttlSeconds > 0 ? "EX " + ttlSeconds : "no TTL");
   }
 
   @Override
@@ -31,7 +45,7 @@ public final class SmallStrings implements Dataset {
     Faker faker = Gen.faker(random);
     long firstId = 1_000_000L + random.nextInt(1_000_000);
     return Gen.iterate(count, i -> {
-      long id = firstId + i;
+      long id = firstId + i / 3;
       switch (i % 3) {
         case 0:
           return entry("media:" + id, digits(random));
@@ -43,8 +57,8 @@ public final class SmallStrings implements Dataset {
     });
   }
 
-  private static Entry entry(String key, String value) {
-    return new Entry(Gen.utf8(key), Gen.utf8(value), 0, 0);
+  private Entry entry(String key, String value) {
+    return new Entry(Gen.utf8(key), Gen.utf8(value), ttlSeconds, 0);
   }
 
   /** A number of 4 to 10 digits without a leading zero. */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DatasetsTest {
-  private static final String EXPECTED = "(expected one of: small, sessions, visitors, text, counters, replay:FILE)";
+  private static final String EXPECTED = "(expected one of: small, small-ttl, sessions, visitors, text, counters, replay:FILE)";
 
   @TempDir Path dir;
 
@@ -18,7 +18,7 @@ class DatasetsTest {
   void builtIns_inReportOrder() {
     assertThat(Datasets.builtIns())
         .extracting(Dataset::name)
-        .containsExactly("small", "sessions", "visitors", "text", "counters");
+        .containsExactly("small", "small-ttl", "sessions", "visitors", "text", "counters");
   }
 
   @Test

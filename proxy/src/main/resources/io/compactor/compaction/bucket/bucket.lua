@@ -7,16 +7,17 @@
 -- ARGV[3] '1' when keys written before the rule existed are also read, ARGV[4..] the operation's own.
 -- A bucket placement is KEYS b (bucket), o (overflow key), l (the logical key itself) and a field.
 --
--- Field values: anything whose first byte is not 0xFF is the value itself. 0xFF starts an envelope:
--- a flags byte, then (flag 1) the expiry as 6 bytes of Unix milliseconds, big-endian, then the value.
--- Flags 0 escapes a value that itself starts with 0xFF. Values too long for the listpack live in the
--- overflow key as plain strings with a native expiry. A logical key is in at most one of field,
+-- Field values: anything whose first byte is below 0xFD is the value itself. Otherwise the first byte
+-- says what follows: 0xFE a 5-byte expiry (milliseconds since 2025-01-01, big-endian) and the value;
+-- 0xFD a 5-byte expiry and an integer value in binary (zigzag, big-endian; the value is its canonical
+-- decimal); 0xFF a flags byte, 0 (the value, which itself starts with 0xFD..0xFF) or 1 (a 6-byte Unix
+-- millisecond expiry outside the short range, then the value). Values too long for the listpack live in
+-- the overflow key as plain strings with a native expiry. A logical key is in at most one of field,
 -- overflow key and (before migration) the logical key.
 
 local op = ARGV[1]
 local MAXV = tonumber(ARGV[2])
 local LEGACY = ARGV[3] == '1'
-local IDX = '__rc:idx'
 
 local now_ms
 local function now()
@@ -27,33 +28,67 @@ local function now()
   return now_ms
 end
 
-local BAD = 'ERR redis-compactor: unreadable bucket field (unknown envelope flags)'
+local BAD = 'ERR redis-compactor: unreadable bucket field (unknown envelope)'
+
+-- Expiries in the short forms count milliseconds from 2025-01-01T00:00:00Z in 5 bytes (until 2059).
+local EPOCH = 1735689600000
+local SHORT = 1099511627776 -- 2^40
+
+local function be(x, n) -- n big-endian bytes of a non-negative integer
+  local bytes = {}
+  for i = n, 1, -1 do
+    bytes[i] = x % 256
+    x = math.floor(x / 256)
+  end
+  return string.char(unpack(bytes))
+end
+
+local function unbe(s, from, to)
+  local x = 0
+  for i = from, to do
+    x = x * 256 + string.byte(s, i)
+  end
+  return x
+end
 
 -- value, expiry (0 = none) of a stored field; nil when the envelope is not understood
 local function unwrap(s)
-  if string.byte(s, 1) ~= 255 then
+  local m = string.byte(s, 1)
+  if m == nil or m < 253 then
     return s, 0
-  end
-  local flags = string.byte(s, 2)
-  if flags == 0 then
-    return string.sub(s, 3), 0
-  elseif flags == 1 and #s >= 8 then
-    local a, b, c, d, e, f = string.byte(s, 3, 8)
-    return string.sub(s, 9), ((((a * 256 + b) * 256 + c) * 256 + d) * 256 + e) * 256 + f
+  elseif m == 254 and #s >= 6 then -- 0xFE: short expiry, then the value
+    return string.sub(s, 7), EPOCH + unbe(s, 2, 6)
+  elseif m == 253 and #s >= 7 then -- 0xFD: short expiry, then an integer (zigzag, big-endian)
+    local z = unbe(s, 7, #s)
+    local n = z % 2 == 0 and z / 2 or -(z + 1) / 2
+    return string.format('%.0f', n), EPOCH + unbe(s, 2, 6)
+  elseif m == 255 then
+    local flags = string.byte(s, 2)
+    if flags == 0 then -- an escaped value starting with 0xFD..0xFF
+      return string.sub(s, 3), 0
+    elseif flags == 1 and #s >= 8 then -- long expiry: 6 bytes of Unix milliseconds
+      return string.sub(s, 9), unbe(s, 3, 8)
+    end
   end
   return nil, 0
 end
 
 local function wrap(v, at)
   if at > 0 then
-    local bytes = {}
-    local x = at
-    for i = 6, 1, -1 do
-      bytes[i] = x % 256
-      x = math.floor(x / 256)
+    local rel = at - EPOCH
+    if rel < 0 or rel >= SHORT then
+      return '\255\1' .. be(at, 6) .. v
     end
-    return '\255\1' .. string.char(bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6]) .. v
-  elseif string.byte(v, 1) == 255 then
+    -- a canonical decimal below 2^53 (what a listpack would store as an integer) packs into binary
+    if #v <= 15 and (v == '0' or string.find(v, '^%-?[1-9]%d*$')) then
+      local n = tonumber(v)
+      local z = n >= 0 and n * 2 or -n * 2 - 1
+      local k = 1
+      while z >= 256 ^ k do k = k + 1 end
+      return '\253' .. be(rel, 5) .. be(z, k)
+    end
+    return '\254' .. be(rel, 5) .. v
+  elseif (string.byte(v, 1) or 0) >= 253 then
     return '\255\0' .. v
   end
   return v
@@ -100,11 +135,8 @@ end
 local function store(b, o, l, f, v, at)
   local s = wrap(v, at)
   if #s <= MAXV then
-    if redis.call('HSET', b, f, s) == 1 and redis.call('HLEN', b) == 1 then
-      redis.call('SADD', IDX, b) -- a new bucket
-      if at > 0 then
-        redis.call('PEXPIREAT', b, at)
-      end
+    if redis.call('HSET', b, f, s) == 1 and at > 0 and redis.call('HLEN', b) == 1 then
+      redis.call('PEXPIREAT', b, at) -- a new bucket
     elseif at == 0 then
       redis.call('PERSIST', b)
     else
@@ -465,28 +497,18 @@ elseif op == 'keys' then
   return out
 
 elseif op == 'dbsize' then
+  -- every key, minus each bucket, plus its fields; O(keys), like KEYS (there is no index to keep small)
   local n = redis.call('DBSIZE')
-  if redis.call('EXISTS', IDX) == 1 then
-    n = n - 1
-    for _, b in ipairs(redis.call('SMEMBERS', IDX)) do
-      local f = redis.call('HLEN', b)
-      if f > 0 then
-        n = n - 1 + f
-      else
-        redis.call('SREM', IDX, b)
-      end
-    end
+  for _, b in ipairs(redis.call('KEYS', '__rc:b:*')) do
+    n = n - 1 + redis.call('HLEN', b)
   end
   return n
 
 elseif op == 'reap' then
-  -- active expiry: drop the expired fields of buckets KEYS[1..n]; forget buckets that are gone
+  -- active expiry: drop the expired fields of buckets KEYS[1..n]
   local dropped = 0
   for _, b in ipairs(KEYS) do
     local all = redis.call('HGETALL', b)
-    if #all == 0 then
-      redis.call('SREM', IDX, b)
-    end
     for i = 1, #all, 2 do
       local v, at = unwrap(all[i + 1])
       if at > 0 and at <= now() then

@@ -18,16 +18,18 @@ class BucketRuleTest {
   @Test
   void place_numericIdSplitInstagramStyle() {
     Placement p = place(RuleConfig.bucket("media", "media:*"), "media:1155315");
-    assertThat(s(p.bucket())).isEqualTo("__rc:b:{media:n11553}");
-    assertThat(s(p.field())).isEqualTo("15");
-    assertThat(s(p.overflow())).isEqualTo("__rc:o:{media:n11553}:15");
-    assertThat(s(p.scratch())).isEqualTo("__rc:s:{media:n11553}");
+    // 1155315 = 9025 * 128 + 115: 128 fields per bucket by default, so the field is a 7-bit listpack integer
+    assertThat(s(p.bucket())).isEqualTo("__rc:b:{media:n9025}");
+    assertThat(s(p.field())).isEqualTo("115");
+    assertThat(s(p.overflow())).isEqualTo("__rc:o:{media:n9025}:115");
+    assertThat(s(p.scratch())).isEqualTo("__rc:s:{media:n9025}");
     assertThat(s(p.key())).isEqualTo("media:1155315");
   }
 
   @Test
   void place_idInTheMiddle() {
-    Placement p = place(RuleConfig.bucket("uname", "user:*:name"), "user:1234:name");
+    Placement p = place(new RuleConfig("uname", "user:*:name", RuleConfig.Strategy.BUCKET, 100, 64, true),
+        "user:1234:name");
     assertThat(s(p.bucket())).isEqualTo("__rc:b:{uname:n12}");
     assertThat(s(p.field())).isEqualTo("34");
   }
