@@ -6,10 +6,13 @@
 #   loadtest/bench/passthrough.sh                 # defaults below
 #   ROUNDS=5 REQUESTS=200000 loadtest/bench/passthrough.sh --set upstream.multiplex=false
 #   NUTCRACKER=/path/to/nutcracker loadtest/bench/passthrough.sh
+#   TESTS=set,get KEYSPACE=100000 loadtest/bench/passthrough.sh --set "rules=[{name: key, pattern: 'key:*', strategy: bucket}]"
+#                                                 # bucketed keys through the proxy vs plain keys direct
 #
 # Extra arguments are passed to the proxy (e.g. --set server.io-threads=1).
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), TESTS (set,get,incr,lpush,mset),
-# PIPELINES ("1 16"), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
+# PIPELINES ("1 16"), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this many; unset =
+# one key per test), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
 # JAVA_OPTS (JVM options for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +23,9 @@ CLIENTS=${CLIENTS:-50}
 TESTS=${TESTS:-set,get,incr,lpush,mset}
 PIPELINES=${PIPELINES:-1 16}
 WARMUP=${WARMUP:-300000}
+KEYSPACE=${KEYSPACE:-}
+RANDOM_KEYS=()
+[ -n "$KEYSPACE" ] && RANDOM_KEYS=(-r "$KEYSPACE")
 OUT=${OUT:-loadtest/results/passthrough-$(date +%Y%m%d-%H%M%S).md}
 JAR=proxy/target/redis-compactor.jar
 
@@ -67,8 +73,8 @@ for t in "${targets[@]}"; do
 done
 
 echo "warming up the proxy's JIT with $WARMUP requests..." >&2
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" -P 16 -q >/dev/null 2>&1
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" -q >/dev/null 2>&1
+redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -P 16 -q >/dev/null 2>&1
+redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
 
 raw="$work/raw.csv"   # name,pipeline,round,test,rps
 : >"$raw"
@@ -80,7 +86,7 @@ for round in $(seq "$ROUNDS"); do
     for t in "${order[@]}"; do
       name=${t%%:*}; port=${t#*:}
       redis-cli -p "$redis_port" FLUSHALL >/dev/null
-      redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t "$TESTS" -P "$p" --csv 2>/dev/null \
+      redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t "$TESTS" "${RANDOM_KEYS[@]}" -P "$p" --csv 2>/dev/null \
         | tr -d '"' | awk -F, -v n="$name" -v p="$p" -v r="$round" 'NR>1 && $2+0>0 {print n","p","r","$1","$2}' >>"$raw"
       echo "round $round P$p $name done" >&2
     done
@@ -93,7 +99,7 @@ mkdir -p "$(dirname "$OUT")"
 {
   echo "# Pass-through throughput, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "redis-benchmark -c $CLIENTS -n $REQUESTS -t $TESTS, $ROUNDS interleaved rounds, median requests/s;"
+  echo "redis-benchmark -c $CLIENTS -n $REQUESTS -t $TESTS${KEYSPACE:+ -r $KEYSPACE}, $ROUNDS interleaved rounds, median requests/s;"
   echo "ratio = through the proxy / direct, same run, same redis-server ($(redis-server --version | awk '{print $3}'))."
   echo "Proxy arguments: ${*:-(defaults)}; machine: $(nproc) cores."
   echo
