@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  *
  * <p>The rule's name, pattern, {@code fieldsPerBucket} and {@code buckets} decide where a key's value
  * lives in Redis: they are part of the stored data's format, so changing one of them on a rule that
- * already holds data makes that data unreachable (see docs/bucketing.md).
+ * already holds data makes that data unreachable (see config/README.md, "Bucket rules").
  *
  * @param name short identifier, part of every bucket key ({@code [A-Za-z0-9_-]}, 1–32 characters)
  * @param pattern the keys this rule owns, Redis glob syntax

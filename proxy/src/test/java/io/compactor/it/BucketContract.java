@@ -407,6 +407,12 @@ abstract class BucketContract {
       assertThat(ascii(up.call("EXISTS", "media:8"))).isEqualTo(":0\r\n");
       assertThat(ascii(proxy.call("GET", "media:8"))).isEqualTo("$5\r\nolder\r\n");
       assertThat(ascii(proxy.call("TTL", "media:8"))).isIn(":1000\r\n", ":999\r\n");
+      // finishing a migration: any string command through the scratch path (GETEX here) moves a plain key
+      up.call("SET", "media:10", "legacy", "PX", "900000");
+      assertThat(ascii(proxy.call("GETEX", "media:10"))).isEqualTo("$6\r\nlegacy\r\n");
+      assertThat(ascii(up.call("EXISTS", "media:10"))).isEqualTo(":0\r\n");
+      assertThat(ascii(proxy.call("GET", "media:10"))).isEqualTo("$6\r\nlegacy\r\n");
+      assertThat(ascii(proxy.call("TTL", "media:10"))).isIn(":900\r\n", ":899\r\n");
     }
   }
 

@@ -257,8 +257,8 @@ elseif op == 'x' or op == 'xi' then
   if nv then
     local nat = pexpiretime(scratch)
     redis.call('DEL', scratch)
-    if nv ~= v or nat ~= at then
-      store(b, o, l, f, nv, nat)
+    if nv ~= v or nat ~= at or where == 'l' then
+      store(b, o, l, f, nv, nat) -- also moves a plain key written before the rule into its bucket
     end
   elseif v then
     remove(b, o, l, f)
