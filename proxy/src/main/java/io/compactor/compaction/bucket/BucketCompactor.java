@@ -118,9 +118,9 @@ public final class BucketCompactor {
       return null;
     }
     return switch (name) {
-      case "GET" -> single(c, alloc, "get", placed[0], null);
-      case "SET" -> c.argc() == 3 ? single(c, alloc, "set", placed[0], c.arg(2)) : scratch(c, alloc, placed[0], 1);
-      case "TYPE" -> single(c, alloc, "type", placed[0], null);
+      case "GET" -> single(alloc, OP_GET, placed[0], null);
+      case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2)) : scratch(c, alloc, placed[0], 1);
+      case "TYPE" -> single(alloc, OP_TYPE, placed[0], null);
       case "INCR", "DECR", "INCRBY", "DECRBY" -> Rewrite.send(
           scratchCall(c, alloc, placed[0], 1, XI), ReplyTransform.BULK_TO_INTEGER);
       case "BITFIELD", "BITFIELD_RO" -> hasWideBitfield(c)
@@ -152,7 +152,7 @@ public final class BucketCompactor {
     List<byte[]> a = new ArrayList<>(16);
     a.add(EVALSHA);
     a.add(BucketScript.shaBytes());
-    a.add(bytes(Integer.toString(numKeys)));
+    a.add(numKeys < SMALL.length ? SMALL[numKeys] : bytes(Integer.toString(numKeys)));
     return a;
   }
 
@@ -162,17 +162,22 @@ public final class BucketCompactor {
     a.add(anyLegacy ? ONE : ZERO);
   }
 
-  private Rewrite single(Command c, ByteBufAllocator alloc, String op, Placement p, byte[] value) {
-    List<byte[]> a = header(null, 3);
-    a.add(p.bucket());
-    a.add(p.overflow());
-    a.add(p.key());
-    argvHeader(a, bytes(op));
-    a.add(p.field());
+  private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value) {
+    byte[][] a = new byte[value == null ? 10 : 11][];
+    a[0] = EVALSHA;
+    a[1] = BucketScript.shaBytes();
+    a[2] = SMALL[3];
+    a[3] = p.bucket();
+    a[4] = p.overflow();
+    a[5] = p.key();
+    a[6] = op;
+    a[7] = maxValue;
+    a[8] = anyLegacy ? ONE : ZERO;
+    a[9] = p.field();
     if (value != null) {
-      a.add(value);
+      a[10] = value;
     }
-    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+    return Rewrite.send(Command.of(alloc, a));
   }
 
   /** Any single-key string command, run by the script on a scratch key holding the logical value. */
@@ -473,6 +478,11 @@ public final class BucketCompactor {
 
   private static final byte[] EVALSHA = bytes("EVALSHA");
   private static final byte[] X = bytes("x");
+  private static final byte[] OP_GET = bytes("get");
+  private static final byte[] OP_SET = bytes("set");
+  private static final byte[] OP_TYPE = bytes("type");
+  private static final byte[][] SMALL = {bytes("0"), bytes("1"), bytes("2"), bytes("3"), bytes("4"), bytes("5"),
+      bytes("6"), bytes("7"), bytes("8"), bytes("9")};
   private static final byte[] XI = bytes("xi");
   private static final byte[] MOVE = bytes("move");
   private static final byte[] EMPTY = new byte[0];

@@ -2,8 +2,6 @@ package io.compactor.compaction.bucket;
 
 import io.compactor.compaction.Glob;
 import io.compactor.config.RuleConfig;
-import io.compactor.resp.Bytes;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
@@ -74,39 +72,62 @@ public final class BucketRule {
     int varStart = prefix.length;
     int varEnd = key.length - suffix.length;
     long id = numericId(key, varStart, varEnd);
-    byte[] tag = hashTag(key);
-    String kind;
+    byte kind;
     long bucket;
     byte[] field;
     if (id >= 0) {
-      kind = "n";
+      kind = 'n';
       bucket = id / config.fieldsPerBucket();
-      field = Long.toString(id % config.fieldsPerBucket()).getBytes(StandardCharsets.US_ASCII);
+      field = ascii(id % config.fieldsPerBucket());
     } else {
-      kind = "h";
+      kind = 'h';
       CRC32 crc = new CRC32();
       crc.update(key, varStart, varEnd - varStart);
       bucket = crc.getValue() % config.buckets();
       field = java.util.Arrays.copyOfRange(key, varStart, varEnd);
     }
-    byte[] id2 = (config.name() + ":" + kind + bucket).getBytes(StandardCharsets.US_ASCII);
-    // the part after "__rc:b:": {id} or {tag}id
-    ByteArrayOutputStream tail = new ByteArrayOutputStream(id2.length + 8 + (tag == null ? 0 : tag.length));
-    tail.write('{');
-    if (tag == null) {
-      tail.writeBytes(id2);
-      tail.write('}');
-    } else {
-      tail.writeBytes(tag);
-      tail.write('}');
-      tail.writeBytes(id2);
+    // the part after "__rc:b:": {name:kN} or, keeping the key's hash tag, {tag}name:kN
+    byte[] number = ascii(bucket);
+    int tagStart = -1;
+    int tagEnd = -1;
+    for (int i = 0; i < key.length && tagStart < 0; i++) {
+      if (key[i] == '{') {
+        for (int j = i + 1; j < key.length; j++) {
+          if (key[j] == '}') {
+            if (j > i + 1) {
+              tagStart = i + 1;
+              tagEnd = j;
+            }
+            break;
+          }
+        }
+        break;
+      }
     }
-    byte[] t = tail.toByteArray();
-    byte[] bucketKey = Bytes.concat(NAMESPACE_BYTES, "b:".getBytes(StandardCharsets.US_ASCII), t);
-    byte[] overflow = Bytes.concat(NAMESPACE_BYTES, "o:".getBytes(StandardCharsets.US_ASCII), t, new byte[] {':'}, field);
-    byte[] scratchTag = tag == null ? id2 : tag;
-    byte[] scratch = Bytes.concat(NAMESPACE_BYTES, "s:{".getBytes(StandardCharsets.US_ASCII), scratchTag, new byte[] {'}'});
-    return new Placement(this, key, bucketKey, field, overflow, scratch);
+    int idLen = nameBytes.length + 2 + number.length;
+    int tagLen = tagStart < 0 ? 0 : tagEnd - tagStart;
+    byte[] tail = new byte[2 + idLen + tagLen];
+    int at = 0;
+    tail[at++] = '{';
+    if (tagStart >= 0) {
+      System.arraycopy(key, tagStart, tail, at, tagLen);
+      at += tagLen;
+      tail[at++] = '}';
+    }
+    System.arraycopy(nameBytes, 0, tail, at, nameBytes.length);
+    at += nameBytes.length;
+    tail[at++] = ':';
+    tail[at++] = kind;
+    System.arraycopy(number, 0, tail, at, number.length);
+    at += number.length;
+    if (tagStart < 0) {
+      tail[at] = '}';
+    }
+    return new Placement(this, key, field, tail, tagStart < 0 ? 1 : 1 + tagLen + 1, tagLen);
+  }
+
+  private static byte[] ascii(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** The id when {@code key[from, to)} is a canonical decimal below 10^15, else -1. */
