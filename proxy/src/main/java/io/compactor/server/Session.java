@@ -91,6 +91,8 @@ final class Session {
 
   /** The entry {@code pending} gets for the command being dispatched: FORWARD or a {@link Transforming}. */
   private Object replyEntry = FORWARD;
+  /** Whether this session ever queued a {@link Transforming} entry (then shared reply runs end before one). */
+  private boolean usedTransforms;
 
   /** A reply to a command the proxy sent itself (AUTH, SELECT) on the pinned connection: checked, not forwarded. */
   private static final Object HANDSHAKE = new Object();
@@ -479,6 +481,7 @@ final class Session {
           queuedTransform = rewrite.transform(); // its reply comes in EXEC's array
         } else if (rewrite.transform() != null) {
           replyEntry = new Transforming(rewrite.transform());
+          usedTransforms = true;
         }
         try {
           dispatch(rewritten, kind);
@@ -563,6 +566,7 @@ final class Session {
       inMulti = false;
       if (multiTransforms != null && !multiFailed) {
         replyEntry = new Transforming(ReplyTransform.exec(multiTransforms));
+        usedTransforms = true;
         multiTransforms = null;
       }
       if (multiFailed) {
@@ -891,6 +895,15 @@ final class Session {
     }
     if (pending.peek() instanceof Transforming) {
       return true;
+    }
+    if (usedTransforms && pending.size() > 1) {
+      // the next reply is rewritten: the bytes gathered so far must reach the client before this reply's
+      // entry leaves the queue, or deliverShared would add them to the next reply's transform
+      java.util.Iterator<Object> it = pending.iterator();
+      it.next();
+      if (it.next() instanceof Transforming) {
+        return true;
+      }
     }
     if (localRepliesQueued == 0 && !draining) {
       return false; // the common case, without walking the queue

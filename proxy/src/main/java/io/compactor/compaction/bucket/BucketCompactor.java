@@ -136,8 +136,9 @@ public final class BucketCompactor {
       case "DEL", "UNLINK" -> multi(c, alloc, "del", placed, 1, 1, false);
       case "EXISTS" -> multi(c, alloc, "exists", placed, 1, 1, false);
       case "TOUCH" -> multi(c, alloc, "touch", placed, 1, 1, false);
-      case "MSET" -> multi(c, alloc, "mset", placed, 1, 2, true);
-      case "MSETNX" -> multi(c, alloc, "msetnx", placed, 1, 2, true);
+      // an odd number of keys and values: Redis answers the argument-count error itself
+      case "MSET" -> c.argc() % 2 == 0 ? null : multi(c, alloc, "mset", placed, 1, 2, true);
+      case "MSETNX" -> c.argc() % 2 == 0 ? null : multi(c, alloc, "msetnx", placed, 1, 2, true);
       case "WATCH" -> watch(c, alloc, placed);
       case "RENAME" -> move(c, alloc, "rename", placed);
       case "RENAMENX" -> move(c, alloc, "renamenx", placed);

@@ -59,6 +59,8 @@ local BAD = 'ERR redis-compactor: unreadable bucket field (unknown envelope)'
 -- Expiries in the short forms count milliseconds from 2025-01-01T00:00:00Z in 5 bytes (until 2059).
 local EPOCH = 1735689600000
 local SHORT = 1099511627776 -- 2^40
+local EXACT = 9007199254740992 -- 2^53: the largest expiry a Lua number carries exactly
+local LONG = 281474976710656 -- 2^48: expiries from here on fit no envelope; such values live in the overflow key
 
 local function be(x, n) -- n big-endian bytes of a non-negative integer
   local bytes = {}
@@ -159,8 +161,8 @@ end
 
 -- Stores a logical value; removes it from wherever else it was.
 local function store(b, o, l, f, v, at)
-  local s = wrap(v, at)
-  if #s <= MAXV then
+  local s = at < LONG and wrap(v, at) or nil -- an expiry no envelope holds: overflow key
+  if s and #s <= MAXV then
     if redis.call('HSET', b, f, s) == 1 and at > 0 and redis.call('HLEN', b) == 1 then
       redis.call('PEXPIREAT', b, at) -- a new bucket
     elseif at == 0 then
@@ -175,7 +177,7 @@ local function store(b, o, l, f, v, at)
   else
     redis.call('HDEL', b, f)
     if at > 0 then
-      redis.call('SET', o, v, 'PXAT', at)
+      redis.call('SET', o, v, 'PXAT', string.format('%.0f', at)) -- never '1e+17'; exact below 2^53
     else
       redis.call('SET', o, v)
     end
@@ -239,7 +241,10 @@ elseif op == 'x' or op == 'xi' then
     return v
   end
   redis.call('DEL', scratch)
-  if v then
+  if where == 'o' or where == 'l' then
+    -- COPY keeps the expiry exactly, however far; a Lua number can't (doubles; '%.17g' when passed on)
+    redis.call('COPY', where == 'o' and o or l, scratch)
+  elseif v then
     if at > 0 then
       redis.call('SET', scratch, v, 'PXAT', at)
     else
@@ -256,9 +261,24 @@ elseif op == 'x' or op == 'xi' then
   local nv = redis.call('GET', scratch)
   if nv then
     local nat = pexpiretime(scratch)
-    redis.call('DEL', scratch)
-    if nv ~= v or nat ~= at or where == 'l' then
-      store(b, o, l, f, nv, nat) -- also moves a plain key written before the rule into its bucket
+    if nat >= EXACT then
+      -- Lua numbers are doubles: TTL, PTTL and PEXPIRETIME could not be answered exactly later
+      redis.call('DEL', scratch)
+      return { err = 'ERR redis-compactor: an expiry after 2^53 ms (year 287396) cannot be kept exactly on a '
+        .. 'bucketed key; nothing was changed' }
+    end
+    if nat >= LONG or #wrap(nv, nat) > MAXV then
+      -- an overflow value: the scratch key itself becomes the overflow key, expiry and all
+      redis.call('HDEL', b, f)
+      redis.call('RENAME', scratch, o)
+      if LEGACY then
+        redis.call('DEL', l)
+      end
+    else
+      redis.call('DEL', scratch)
+      if nv ~= v or nat ~= at or where ~= 'f' then
+        store(b, o, l, f, nv, nat) -- also moves a plain key written before the rule into its bucket
+      end
     end
   elseif v then
     remove(b, o, l, f)
@@ -315,6 +335,10 @@ if op == 'move' then
     if x.key then return redis.call('EXISTS', x.key) end
     return exists(x.b, x.o, x.l, x.f)
   end
+  local same = p[1].key and p[2].key == p[1].key or (p[1].b == p[2].b and p[1].f == p[2].f)
+  if same and (mode == 'copy' or mode == 'copyreplace') then
+    return { err = 'ERR source and destination objects are the same' } -- before looking at the key
+  end
   local v, at = get(p[1])
   if type(v) == 'table' then
     return v
@@ -323,7 +347,6 @@ if op == 'move' then
     if mode == 'copy' or mode == 'copyreplace' then return 0 end
     return { err = 'ERR no such key' }
   end
-  local same = p[1].key and p[2].key == p[1].key or (p[1].b == p[2].b and p[1].f == p[2].f)
   if same then
     if mode == 'rename' then return { ok = 'OK' } end
     return 0
@@ -334,7 +357,7 @@ if op == 'move' then
   if p[2].key then
     redis.call('DEL', p[2].key)
     if at > 0 then
-      redis.call('SET', p[2].key, v, 'PXAT', at)
+      redis.call('SET', p[2].key, v, 'PXAT', string.format('%.0f', at))
     else
       redis.call('SET', p[2].key, v)
     end
