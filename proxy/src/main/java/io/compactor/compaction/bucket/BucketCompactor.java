@@ -118,9 +118,12 @@ public final class BucketCompactor {
       return null;
     }
     return switch (name) {
-      case "GET" -> single(alloc, OP_GET, placed[0], null);
-      case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2)) : scratch(c, alloc, placed[0], 1);
-      case "TYPE" -> single(alloc, OP_TYPE, placed[0], null);
+      case "GET" -> single(alloc, OP_GET, placed[0], null, null);
+      case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2), null)
+          : c.argc() == 5 && relativeMillis(c) > 0
+              ? single(alloc, OP_SETPX, placed[0], c.arg(2), bytes(Long.toString(relativeMillis(c))))
+              : scratch(c, alloc, placed[0], 1);
+      case "TYPE" -> single(alloc, OP_TYPE, placed[0], null, null);
       case "INCR", "DECR", "INCRBY", "DECRBY" -> Rewrite.send(
           scratchCall(c, alloc, placed[0], 1, XI), ReplyTransform.BULK_TO_INTEGER);
       case "BITFIELD", "BITFIELD_RO" -> hasWideBitfield(c)
@@ -163,8 +166,8 @@ public final class BucketCompactor {
     a.add(anyLegacy ? ONE : ZERO);
   }
 
-  private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value) {
-    byte[][] a = new byte[value == null ? 10 : 11][];
+  private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value, byte[] extra) {
+    byte[][] a = new byte[value == null ? 10 : extra == null ? 11 : 12][];
     a[0] = EVALSHA;
     a[1] = BucketScript.shaBytes();
     a[2] = SMALL[3];
@@ -178,7 +181,35 @@ public final class BucketCompactor {
     if (value != null) {
       a[10] = value;
     }
+    if (extra != null) {
+      a[11] = extra;
+    }
     return Rewrite.send(Command.of(alloc, a));
+  }
+
+  /**
+   * For {@code SET k v EX n} / {@code PX n} with n a canonical decimal of at most 9 (EX) or 12 (PX)
+   * digits above 0, which Redis always accepts: n in milliseconds; otherwise 0 (the general path, where
+   * Redis itself parses the options).
+   */
+  private static long relativeMillis(Command c) {
+    boolean ex = c.argEqualsIgnoreCase(3, EX);
+    if (!ex && !c.argEqualsIgnoreCase(3, PX)) {
+      return 0;
+    }
+    int n = c.argLength(4);
+    if (n < 1 || n > (ex ? 9 : 12) || c.argByte(4, 0) == '0') {
+      return 0;
+    }
+    long v = 0;
+    for (int i = 0; i < n; i++) {
+      int d = c.argByte(4, i) - '0';
+      if (d < 0 || d > 9) {
+        return 0;
+      }
+      v = v * 10 + d;
+    }
+    return ex ? v * 1000 : v;
   }
 
   /** Any single-key string command, run by the script on a scratch key holding the logical value. */
@@ -482,6 +513,9 @@ public final class BucketCompactor {
   private static final byte[] OP_GET = bytes("get");
   private static final byte[] OP_SET = bytes("set");
   private static final byte[] OP_TYPE = bytes("type");
+  private static final byte[] OP_SETPX = bytes("setpx");
+  private static final byte[] EX = bytes("EX");
+  private static final byte[] PX = bytes("PX");
   private static final byte[][] SMALL = {bytes("0"), bytes("1"), bytes("2"), bytes("3"), bytes("4"), bytes("5"),
       bytes("6"), bytes("7"), bytes("8"), bytes("9")};
   private static final byte[] XI = bytes("xi");

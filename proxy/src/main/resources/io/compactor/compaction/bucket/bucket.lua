@@ -19,32 +19,6 @@ local op = ARGV[1]
 local MAXV = tonumber(ARGV[2])
 local LEGACY = ARGV[3] == '1'
 
--- Fast paths. Redis runs this whole chunk on every call, so plain GET and SET of a value without an
--- envelope return here, before the functions the other operations need are created; anything else
--- falls through to the general code below.
-if op == 'get' then
-  local s = redis.call('HGET', KEYS[1], ARGV[4])
-  if s then
-    local m = string.byte(s, 1)
-    if m == nil or m < 253 then
-      return s
-    end
-  end
-elseif op == 'set' then
-  local v = ARGV[5]
-  local m = string.byte(v, 1)
-  if (m == nil or m < 253) and #v <= MAXV then
-    if redis.call('HSET', KEYS[1], ARGV[4], v) == 1 then
-      redis.call('DEL', KEYS[2]) -- a new field: the value may have been in the overflow key ...
-      if LEGACY then
-        redis.call('DEL', KEYS[3]) -- ... or a plain key written before the rule
-      end
-    end
-    redis.call('PERSIST', KEYS[1])
-    return { ok = 'OK' }
-  end
-end
-
 local now_ms
 local function now()
   if not now_ms then
@@ -120,6 +94,58 @@ local function wrap(v, at)
     return '\255\0' .. v
   end
   return v
+end
+
+-- Fast paths. Redis runs this whole chunk on every call, so GET, SET and SET with a relative expiry
+-- return here when they can, before the functions the other operations need are created; anything
+-- else falls through to the general code below.
+if op == 'get' then
+  local s = redis.call('HGET', KEYS[1], ARGV[4])
+  if s then
+    local m = string.byte(s, 1)
+    if m == nil or m < 253 then
+      return s
+    end
+    local v, at = unwrap(s)
+    if v and (at == 0 or at > now()) then
+      return v
+    end
+  end
+elseif op == 'set' then
+  local v = ARGV[5]
+  local m = string.byte(v, 1)
+  if (m == nil or m < 253) and #v <= MAXV then
+    if redis.call('HSET', KEYS[1], ARGV[4], v) == 1 then
+      redis.call('DEL', KEYS[2]) -- a new field: the value may have been in the overflow key ...
+      if LEGACY then
+        redis.call('DEL', KEYS[3]) -- ... or a plain key written before the rule
+      end
+    end
+    redis.call('PERSIST', KEYS[1])
+    return { ok = 'OK' }
+  end
+elseif op == 'setpx' then
+  -- SET k v EX|PX n with a small positive n (the proxy checked it): ARGV[6] is n in milliseconds
+  local at = now() + tonumber(ARGV[6])
+  local s = wrap(ARGV[5], at)
+  if #s <= MAXV then
+    local b = KEYS[1]
+    if redis.call('HSET', b, ARGV[4], s) == 1 then
+      redis.call('DEL', KEYS[2])
+      if LEGACY then
+        redis.call('DEL', KEYS[3])
+      end
+      if redis.call('HLEN', b) == 1 then
+        redis.call('PEXPIREAT', b, at) -- a new bucket
+        return { ok = 'OK' }
+      end
+    end
+    local cur = redis.call('PEXPIRETIME', b)
+    if cur > 0 and cur < at then
+      redis.call('PEXPIREAT', b, at) -- the bucket outlives every field
+    end
+    return { ok = 'OK' }
+  end
 end
 
 local function pexpiretime(k)
@@ -230,6 +256,10 @@ if op == 'get' then
 
 elseif op == 'set' then
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], 0)
+  return { ok = 'OK' }
+
+elseif op == 'setpx' then
+  store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now() + tonumber(ARGV[6]))
   return { ok = 'OK' }
 
 elseif op == 'x' or op == 'xi' then
