@@ -47,8 +47,8 @@ public final class LoadTestMain implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--datasets", split = ",", paramLabel = "NAME",
-      description = "Datasets to load (default: small,sessions,visitors,text,counters).")
-  List<String> datasets = new ArrayList<>(List.of("small", "sessions", "visitors", "text", "counters"));
+      description = "Datasets to load (default: small,small-ttl,sessions,visitors,text,counters).")
+  List<String> datasets = new ArrayList<>(List.of("small", "small-ttl", "sessions", "visitors", "text", "counters"));
 
   @Option(names = "--replay", paramLabel = "FILE", description = "Also load a JSON-lines sample of your own data (see REPLAY.md).")
   Path replay;
