@@ -493,7 +493,29 @@ final class Session {
         return;
       }
     }
-    dispatch(command, kind);
+    boolean flushesScripts = compactor != null && BucketCompactor.flushesScripts(command);
+    dispatch(command, kind); // may hand the command's bytes on: look at it before
+    if (flushesScripts) {
+      reloadScript();
+    }
+  }
+
+  /**
+   * After a client's SCRIPT FLUSH: loads the bucket script again right behind it on the same connection,
+   * its reply swallowed. Not inside MULTI (it would add an element to EXEC's reply) nor under CLIENT
+   * REPLY OFF/SKIP (no reply would come to swallow); the maintenance connection covers those within 100 ms.
+   */
+  private void reloadScript() {
+    if (state != State.ACTIVE || inMulti || replyMode != ReplyMode.ON || streaming) {
+      return;
+    }
+    if (mode == Mode.SHARED) {
+      shared.expectOwnReply();
+      emit(shared.channel(), BucketCompactor.loadScript(client.alloc()));
+    } else if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
+      pending.add(HANDSHAKE);
+      emit(pinned, BucketCompactor.loadScript(client.alloc()));
+    }
   }
 
   private void dispatch(Command command, CommandKind kind) {

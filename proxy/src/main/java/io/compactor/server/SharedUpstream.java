@@ -145,6 +145,11 @@ final class SharedUpstream {
     owners.add(owner);
   }
 
+  /** A command the proxy itself sends on this connection (in order with clients' ones); its reply is checked, not forwarded. */
+  void expectOwnReply() {
+    owners.add(HANDSHAKE);
+  }
+
   /** Writes request bytes; flushed once at the end of this event-loop iteration, for every client together. */
   void write(ByteBuf bytes) {
     channel.write(bytes, channel.voidPromise());

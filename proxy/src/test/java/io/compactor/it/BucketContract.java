@@ -481,6 +481,21 @@ abstract class BucketContract {
   }
 
   @Test
+  void scriptFlushThroughTheProxy_nextCommandStillWorks() throws IOException {
+    try (RespClient proxy = env().proxyClient(); RespClient pinned = env().proxyClient()) {
+      pinned.call("CLIENT", "SETNAME", "pinned"); // a connection of its own
+      for (RespClient c : List.of(proxy, pinned)) {
+        c.call("SET", "media:1", "a");
+        c.send("SCRIPT", "FLUSH");
+        c.send("GET", "media:1");
+        c.send("INCR", "media:2");
+        assertThat(c.readReplies(3).stream().map(BucketContract::ascii).toList())
+            .containsExactly("+OK\r\n", "$1\r\na\r\n", c == proxy ? ":1\r\n" : ":2\r\n");
+      }
+    }
+  }
+
+  @Test
   void serverRestart_scriptLoadedAgain() throws Exception {
     try (RespClient proxy = env().proxyClient()) {
       proxy.call("SET", "media:1", "a");

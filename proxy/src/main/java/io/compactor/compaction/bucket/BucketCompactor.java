@@ -74,6 +74,19 @@ public final class BucketCompactor {
     return List.of(rules);
   }
 
+  /**
+   * Whether {@code c} is a {@code SCRIPT FLUSH}, after which the proxy loads its script again on the
+   * same connection, so the next bucketed command does not meet {@code NOSCRIPT}.
+   */
+  public static boolean flushesScripts(Command c) {
+    return c.argc() >= 2 && c.argEqualsIgnoreCase(0, SCRIPT) && c.argEqualsIgnoreCase(1, FLUSH);
+  }
+
+  /** The command that loads the bucket script. */
+  public static Command loadScript(ByteBufAllocator alloc) {
+    return Command.of(alloc, new byte[][] {SCRIPT, LOAD, BucketScript.body()});
+  }
+
   /** What to send instead of {@code c}, or null to forward it unchanged. */
   public Rewrite rewrite(Command c, ByteBufAllocator alloc) {
     Spec spec = CommandSpecs.of(c);
@@ -514,6 +527,9 @@ public final class BucketCompactor {
   private static final byte[] OP_SET = bytes("set");
   private static final byte[] OP_TYPE = bytes("type");
   private static final byte[] OP_SETPX = bytes("setpx");
+  private static final byte[] SCRIPT = bytes("SCRIPT");
+  private static final byte[] FLUSH = bytes("FLUSH");
+  private static final byte[] LOAD = bytes("LOAD");
   private static final byte[] EX = bytes("EX");
   private static final byte[] PX = bytes("PX");
   private static final byte[][] SMALL = {bytes("0"), bytes("1"), bytes("2"), bytes("3"), bytes("4"), bytes("5"),
