@@ -49,8 +49,13 @@ public interface ReplyTransform {
       for (int i = 0; at < frame.writerIndex(); i++) {
         ByteBuf rest = frame.slice(at, frame.writerIndex() - at);
         io.compactor.resp.ReplyScanner scanner = new io.compactor.resp.ReplyScanner();
-        scanner.advance(rest);
+        boolean complete = scanner.advance(rest);
         int len = rest.readerIndex();
+        if (!complete || len == 0) {
+          // not a sequence of whole replies after all: pass the rest on untouched rather than guess
+          out.addComponent(true, frame.retainedSlice(at, frame.writerIndex() - at));
+          break;
+        }
         ByteBuf element = frame.slice(at, len);
         ReplyTransform t = i < perCommand.size() ? perCommand.get(i) : null;
         out.addComponent(true, t == null ? element.retain() : t.apply(element, alloc));
