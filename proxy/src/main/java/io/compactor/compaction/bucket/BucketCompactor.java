@@ -165,7 +165,7 @@ public final class BucketCompactor {
 
   // ---------------------------------------------------------------- building script calls
 
-  private List<byte[]> header(byte[] op, int numKeys) {
+  private List<byte[]> header(int numKeys) {
     List<byte[]> a = new ArrayList<>(16);
     a.add(EVALSHA);
     a.add(BucketScript.shaBytes());
@@ -231,7 +231,7 @@ public final class BucketCompactor {
   }
 
   private Command scratchCall(Command c, ByteBufAllocator alloc, Placement p, int keyPos, byte[] op) {
-    List<byte[]> a = header(null, 4);
+    List<byte[]> a = header(4);
     a.add(p.bucket());
     a.add(p.overflow());
     a.add(p.key());
@@ -287,7 +287,7 @@ public final class BucketCompactor {
         fields.add(p.field());
       }
     }
-    List<byte[]> a = header(null, keys.size());
+    List<byte[]> a = header(keys.size());
     a.addAll(keys);
     argvHeader(a, bytes(op));
     a.add(bytes(layout.toString()));
@@ -333,7 +333,7 @@ public final class BucketCompactor {
         fields.add(p.field());
       }
     }
-    List<byte[]> a = header(null, keys.size());
+    List<byte[]> a = header(keys.size());
     a.addAll(keys);
     argvHeader(a, MOVE);
     a.add(bytes(mode));
@@ -361,7 +361,7 @@ public final class BucketCompactor {
         return null;
       }
     }
-    List<byte[]> a = header(null, 0);
+    List<byte[]> a = header(0);
     argvHeader(a, bytes("scan"));
     a.add(c.arg(1));
     a.add(count);
@@ -373,7 +373,7 @@ public final class BucketCompactor {
 
   /** KEYS, DBSIZE and RANDOMKEY over logical keys. */
   private Rewrite keyspace(ByteBufAllocator alloc, String op, byte[] arg) {
-    List<byte[]> a = header(null, 0);
+    List<byte[]> a = header(0);
     argvHeader(a, bytes(op));
     if (arg != null) {
       a.add(arg);
