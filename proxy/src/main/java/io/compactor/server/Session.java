@@ -56,7 +56,7 @@ final class Session {
   /** A reply to forward to the client. */
   private static final Object FORWARD = new Object();
   /** A reply to forward once {@link ReplyTransform} has rewritten it; gathers the frame's bytes. */
-  private static final class Transforming {
+  private static class Transforming {
     final ReplyTransform transform;
     ByteBuf gathered;
 
@@ -86,6 +86,91 @@ final class Session {
         gathered.release();
         gathered = null;
       }
+    }
+  }
+
+  /**
+   * The reply to a read-through's first command ({@code HGET}): forwarded when it is a plain value, else
+   * replaced by the reply to {@code followUp}, sent then. {@link #finish} returns null in that case.
+   */
+  private static final class ReadThrough extends Transforming {
+    Command followUp;
+
+    ReadThrough(Command followUp) {
+      super(null);
+      this.followUp = followUp;
+    }
+
+    @Override
+    ByteBuf finish(io.netty.buffer.ByteBufAllocator alloc) {
+      ByteBuf frame = gathered == null ? alloc.buffer(0) : gathered;
+      gathered = null;
+      if (isPlainValue(frame)) {
+        followUp.release();
+        followUp = null;
+        return frame;
+      }
+      frame.release();
+      return null;
+    }
+
+    /** A bulk string that is empty or does not start with an envelope byte (0xFD..0xFF); or an error. */
+    private static boolean isPlainValue(ByteBuf frame) {
+      int r = frame.readerIndex();
+      if (frame.readableBytes() < 3) {
+        return false;
+      }
+      byte type = frame.getByte(r);
+      if (type == '-' || type == '!') {
+        return true; // Redis's own error for this key: the script would meet it too
+      }
+      if (type != '$' || frame.getByte(r + 1) == '-') {
+        return false; // a miss (or something unexpected): the script decides
+      }
+      int eol = frame.indexOf(r, frame.writerIndex(), (byte) '\n');
+      if (eol < 0 || eol + 3 > frame.writerIndex()) {
+        return false;
+      }
+      return eol + 3 == frame.writerIndex() || (frame.getByte(eol + 1) & 0xff) < 0xFD;
+    }
+
+    @Override
+    void release() {
+      super.release();
+      if (followUp != null) {
+        followUp.release();
+        followUp = null;
+      }
+    }
+  }
+
+  /** A read-through is waiting for its first reply: the client is not read until it is answered. */
+  private boolean readThroughWaiting;
+  /** Set by {@link #onBatch} for the last command of a read (one with no protocol error after it). */
+  private boolean lastInBatch;
+
+  /** Writes a finished transformed reply, or sends a read-through's follow-up. */
+  private void finishTransform(Transforming t) {
+    ByteBuf out = t.finish(client.alloc());
+    if (out != null) {
+      client.write(out, client.voidPromise());
+    } else {
+      Command followUp = ((ReadThrough) t).followUp;
+      ((ReadThrough) t).followUp = null;
+      pending.add(FORWARD);
+      if (mode == Mode.PINNED) {
+        emit(pinned, followUp);
+        flushRun();
+        pinned.flush();
+      } else {
+        sharedInFlight++;
+        shared.expect(this);
+        emit(shared.channel(), followUp);
+        flushRun();
+      }
+    }
+    if (t instanceof ReadThrough) {
+      readThroughWaiting = false; // what the client sends next goes after the follow-up, in order
     }
   }
 
@@ -408,9 +493,12 @@ final class Session {
 
   /** The commands of one client read, then the protocol error that ended it, if any. Does not release the batch. */
   void onBatch(CommandBatch batch) {
-    for (Command c : batch.commands()) {
-      onCommand(c);
+    List<Command> commands = batch.commands();
+    for (int i = 0, n = commands.size(); i < n; i++) {
+      lastInBatch = i == n - 1 && batch.error() == null;
+      onCommand(commands.get(i));
     }
+    lastInBatch = false;
     flushRun();
     if (batch.error() != null) {
       onProtocolError(batch.error());
@@ -470,7 +558,9 @@ final class Session {
     }
     // On a shared connection a command that needs its own connection is rewritten when it is replayed there.
     if (compactor != null && (mode == Mode.PINNED || kind == CommandKind.PLAIN)) {
-      Rewrite rewrite = compactor.rewrite(command, client.alloc());
+      boolean mayReadThrough = lastInBatch && !inMulti && !streaming && replyMode == ReplyMode.ON
+          && (mode == Mode.SHARED || pinnedState == PinnedState.READY);
+      Rewrite rewrite = compactor.rewrite(command, client.alloc(), mayReadThrough);
       if (rewrite != null) {
         if (rewrite.isRefusal()) {
           refuseCommand(rewrite.error());
@@ -479,6 +569,11 @@ final class Session {
         Command rewritten = rewrite.command();
         if (inMulti && mode == Mode.PINNED) {
           queuedTransform = rewrite.transform(); // its reply comes in EXEC's array
+        } else if (rewrite.followUp() != null) {
+          replyEntry = new ReadThrough(rewrite.followUp());
+          usedTransforms = true;
+          readThroughWaiting = true;
+          pauseClient(); // nothing may be sent behind it until it is answered (see finishTransform)
         } else if (rewrite.transform() != null) {
           replyEntry = new Transforming(rewrite.transform());
           usedTransforms = true;
@@ -872,7 +967,7 @@ final class Session {
 
   private void resumeClient() {
     if (!clientPaused || state != State.ACTIVE || inputClosed || draining || mode == Mode.SWITCHING
-        || pending.size() > maxInFlight / 2) {
+        || readThroughWaiting || pending.size() > maxInFlight / 2) {
       return;
     }
     if (mode == Mode.PINNED ? !pinned.isWritable() : !shared.isWritable()) {
@@ -948,7 +1043,7 @@ final class Session {
     }
     sharedInFlight--;
     if (pending.poll() instanceof Transforming t) {
-      client.write(t.finish(client.alloc()), client.voidPromise());
+      finishTransform(t);
       flushClient();
     }
     afterReply(null);
@@ -1139,7 +1234,7 @@ final class Session {
     Object head = pending.poll();
     if (head instanceof Transforming t) {
       transformFrame = null;
-      client.write(t.finish(client.alloc()), client.voidPromise());
+      finishTransform(t);
     }
     if (head == HANDSHAKE) {
       if (handshakeError != null) {

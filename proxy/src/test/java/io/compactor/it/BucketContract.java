@@ -496,6 +496,34 @@ abstract class BucketContract {
   }
 
   @Test
+  void readThrough_lonelyGetTriesHgetFirst_andStaysInOrder() throws Exception {
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient();
+        RespClient monitor = env().upstreamClient()) {
+      proxy.call("SET", "media:1", "plain");
+      proxy.call("SET", "media:2", "ttl", "EX", "1000");
+      proxy.call("SET", "media:3", "x".repeat(100)); // overflow key
+      up.call("SET", "media:4", "legacy");
+      monitor.call("MONITOR");
+      assertThat(ascii(proxy.call("GET", "media:1"))).isEqualTo("$5\r\nplain\r\n");
+      assertThat(ascii(monitor.readReply())).contains("\"HGET\"").contains("\"1\"");
+      // a field with an expiry, an overflow value, a legacy key, a miss: the script answers after the HGET
+      assertThat(ascii(proxy.call("GET", "media:2"))).isEqualTo("$3\r\nttl\r\n");
+      assertThat(ascii(proxy.call("GET", "media:3"))).isEqualTo("$100\r\n" + "x".repeat(100) + "\r\n");
+      assertThat(ascii(proxy.call("GET", "media:4"))).isEqualTo("$6\r\nlegacy\r\n");
+      assertThat(ascii(proxy.call("GET", "media:5"))).isEqualTo("$-1\r\n");
+      // the client writes on while a follow-up is outstanding: its next commands wait their turn
+      for (int i = 0; i < 50; i++) {
+        proxy.send("GET", "media:2");
+        proxy.send("SET", "media:2", "v" + i, "EX", "1000");
+        proxy.send("GET", "media:2");
+        assertThat(proxy.readReplies(3).stream().map(BucketContract::ascii).toList()).containsExactly(
+            i == 0 ? "$3\r\nttl\r\n" : "$" + ("v" + (i - 1)).length() + "\r\nv" + (i - 1) + "\r\n", "+OK\r\n",
+            "$" + ("v" + i).length() + "\r\nv" + i + "\r\n");
+      }
+    }
+  }
+
+  @Test
   void serverRestart_scriptLoadedAgain() throws Exception {
     try (RespClient proxy = env().proxyClient()) {
       proxy.call("SET", "media:1", "a");

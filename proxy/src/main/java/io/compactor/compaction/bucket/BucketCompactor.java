@@ -89,6 +89,15 @@ public final class BucketCompactor {
 
   /** What to send instead of {@code c}, or null to forward it unchanged. */
   public Rewrite rewrite(Command c, ByteBufAllocator alloc) {
+    return rewrite(c, alloc, false);
+  }
+
+  /**
+   * What to send instead of {@code c}, or null to forward it unchanged. With {@code mayReadThrough}, a
+   * GET of a bucketed key becomes a plain {@code HGET} with the script call as its follow-up
+   * ({@link Rewrite#readThrough}); the caller must then send nothing else until that read is answered.
+   */
+  public Rewrite rewrite(Command c, ByteBufAllocator alloc, boolean mayReadThrough) {
     Spec spec = CommandSpecs.of(c);
     if (spec == null) {
       return checkAllArgs(c, "'" + name(c) + "'");
@@ -131,7 +140,10 @@ public final class BucketCompactor {
       return null;
     }
     return switch (name) {
-      case "GET" -> single(alloc, OP_GET, placed[0], null, null);
+      case "GET" -> mayReadThrough
+          ? Rewrite.readThrough(Command.of(alloc, new byte[][] {HGET, placed[0].bucket(), placed[0].field()}),
+              single(alloc, OP_GET, placed[0], null, null).command())
+          : single(alloc, OP_GET, placed[0], null, null);
       case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2), null)
           : c.argc() == 5 && relativeMillis(c) > 0
               ? single(alloc, OP_SETPX, placed[0], c.arg(2), bytes(Long.toString(relativeMillis(c))))
@@ -527,6 +539,7 @@ public final class BucketCompactor {
   private static final byte[] OP_SET = bytes("set");
   private static final byte[] OP_TYPE = bytes("type");
   private static final byte[] OP_SETPX = bytes("setpx");
+  private static final byte[] HGET = bytes("HGET");
   private static final byte[] SCRIPT = bytes("SCRIPT");
   private static final byte[] FLUSH = bytes("FLUSH");
   private static final byte[] LOAD = bytes("LOAD");
