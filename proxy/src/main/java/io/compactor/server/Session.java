@@ -144,7 +144,7 @@ final class Session {
     }
   }
 
-  /** A read-through is waiting for its first reply: the client is not read until it is answered. */
+  /** A read-through is waiting for its first reply: commands the client sends meanwhile are held. */
   private boolean readThroughWaiting;
   /** Set by {@link #onBatch} for the last command of a read (one with no protocol error after it). */
   private boolean lastInBatch;
@@ -170,9 +170,33 @@ final class Session {
       }
     }
     if (t instanceof ReadThrough) {
-      readThroughWaiting = false; // what the client sends next goes after the follow-up, in order
+      readThroughWaiting = false;
+      // what the client sent meanwhile goes out now, behind the follow-up: replies stay in order
+      List<Command> replay = heldBehindRead;
+      heldBehindRead = null;
+      if (replay != null) {
+        for (Command c : replay) {
+          try {
+            onCommand(c);
+          } finally {
+            c.release();
+          }
+        }
+        flushRun();
+        if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
+          pinned.flush();
+        }
+      }
+      ProtocolError error = protocolErrorAfterHeld;
+      if (error != null && mode != Mode.SWITCHING && !readThroughWaiting) {
+        protocolErrorAfterHeld = null;
+        onProtocolError(error);
+      }
     }
   }
+
+  /** Commands the client sent while a read-through waited for its first reply; sent once it is answered. */
+  private List<Command> heldBehindRead;
 
   /** The entry {@code pending} gets for the command being dispatched: FORWARD or a {@link Transforming}. */
   private Object replyEntry = FORWARD;
@@ -414,6 +438,10 @@ final class Session {
       held.forEach(Command::release);
       held = null;
     }
+    if (heldBehindRead != null) {
+      heldBehindRead.forEach(Command::release);
+      heldBehindRead = null;
+    }
     if (pinned != null) {
       pinned.close();
     }
@@ -546,6 +574,16 @@ final class Session {
     if (state != State.ACTIVE || inputClosed) {
       return;
     }
+    if (readThroughWaiting) {
+      if (heldBehindRead == null) {
+        heldBehindRead = new ArrayList<>();
+      }
+      heldBehindRead.add(command.retainedDuplicate());
+      if (heldBehindRead.size() >= maxInFlight) {
+        pauseClient(); // resumed once the read is answered and these are sent
+      }
+      return;
+    }
     if (mode == Mode.SWITCHING) {
       held.add(command.retainedDuplicate());
       return;
@@ -572,8 +610,7 @@ final class Session {
         } else if (rewrite.followUp() != null) {
           replyEntry = new ReadThrough(rewrite.followUp());
           usedTransforms = true;
-          readThroughWaiting = true;
-          pauseClient(); // nothing may be sent behind it until it is answered (see finishTransform)
+          readThroughWaiting = true; // nothing may be sent behind it until it is answered (see finishTransform)
         } else if (rewrite.transform() != null) {
           replyEntry = new Transforming(rewrite.transform());
           usedTransforms = true;
@@ -844,7 +881,7 @@ final class Session {
       return;
     }
     log.debug("conn={} protocol error: {}", id, error.message());
-    if (mode == Mode.SWITCHING) {
+    if (mode == Mode.SWITCHING || readThroughWaiting) {
       protocolErrorAfterHeld = error; // goes out after the held commands' replies
       return;
     }
