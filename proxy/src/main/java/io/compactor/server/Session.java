@@ -43,12 +43,18 @@ import org.slf4j.LoggerFactory;
  * connection into a byte stream in both directions until the client sends RESET (whose {@code +RESET}
  * reply ends the stream).
  *
- * <p>Why this class is large (about 950 lines): the client's reply queue is shared by both modes, the
+ * <p>With bucket rules, commands on bucketed keys are rewritten ({@link BucketCompactor}) before they are
+ * dispatched; a few replies are rewritten on the way back ({@code Transforming} entries), and a lone GET
+ * may read through (a plain HGET, then the script only when needed, holding what the client sends
+ * meanwhile).
+ *
+ * <p>Why this class is large (about 1,300 lines): the client's reply queue is shared by both modes, the
  * move between them, the pinned connection's reply scanning (streams, the proxy's own login replies,
- * the marker that orders a protocol error inside a stream) and shutdown, and every one of those reads
- * and changes it. The natural split — the pinned connection's reply scanning into a
- * {@code PinnedUpstream} beside {@link SharedUpstream}, both feeding one reply queue — belongs with the
- * reply-transforming path compaction needs, where that queue gains entries whose replies are rewritten.
+ * the marker that orders a protocol error inside a stream), transformed and read-through replies,
+ * transactions the proxy refused a command in, and shutdown, and every one of those reads and changes
+ * it. The natural split is a {@code ReplyQueue} (entries, transforms, local replies) with the pinned
+ * connection's scanning in a {@code PinnedUpstream} beside {@link SharedUpstream}; it is the first thing
+ * to do before compression adds decompressing replies.
  */
 final class Session {
   private static final Logger log = LoggerFactory.getLogger(Session.class);
