@@ -9,9 +9,10 @@ import io.compactor.resp.Command;
  * @param command the command to send (owned; the receiver releases or forwards it), or null
  * @param error the error line to answer with, {@code -ERR ...} without CRLF, when refused
  * @param transform how the reply becomes the client's, or null when it already is
- * @param followUp for a read-through, the command to send when the first reply is not the answer
+ * @param followUp for a read-through, builds the command to send when the first reply is not the answer
  */
-public record Rewrite(Command command, String error, ReplyTransform transform, Command followUp) {
+public record Rewrite(Command command, String error, ReplyTransform transform,
+    java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
   public static Rewrite send(Command command) {
     return new Rewrite(command, null, null, null);
   }
@@ -26,7 +27,8 @@ public record Rewrite(Command command, String error, ReplyTransform transform, C
    * with an envelope byte (0xFD..0xFF) is the client's reply as it is; otherwise (a miss, a value with
    * an expiry) the proxy sends {@code followUp}, the full script call, and forwards its reply instead.
    */
-  public static Rewrite readThrough(Command first, Command followUp) {
+  public static Rewrite readThrough(Command first,
+      java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
     return new Rewrite(first, null, null, followUp);
   }
 

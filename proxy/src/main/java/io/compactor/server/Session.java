@@ -100,9 +100,9 @@ final class Session {
    * replaced by the reply to {@code followUp}, sent then. {@link #finish} returns null in that case.
    */
   private static final class ReadThrough extends Transforming {
-    Command followUp;
+    final java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp;
 
-    ReadThrough(Command followUp) {
+    ReadThrough(java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
       super(null);
       this.followUp = followUp;
     }
@@ -112,8 +112,6 @@ final class Session {
       ByteBuf frame = gathered == null ? alloc.buffer(0) : gathered;
       gathered = null;
       if (isPlainValue(frame)) {
-        followUp.release();
-        followUp = null;
         return frame;
       }
       frame.release();
@@ -140,14 +138,6 @@ final class Session {
       return eol + 3 == frame.writerIndex() || (frame.getByte(eol + 1) & 0xff) < 0xFD;
     }
 
-    @Override
-    void release() {
-      super.release();
-      if (followUp != null) {
-        followUp.release();
-        followUp = null;
-      }
-    }
   }
 
   /** A read-through is waiting for its first reply: commands the client sends meanwhile are held. */
@@ -161,8 +151,7 @@ final class Session {
     if (out != null) {
       client.write(out, client.voidPromise());
     } else {
-      Command followUp = ((ReadThrough) t).followUp;
-      ((ReadThrough) t).followUp = null;
+      Command followUp = ((ReadThrough) t).followUp.apply(client.alloc());
       pending.add(FORWARD);
       if (mode == Mode.PINNED) {
         emit(pinned, followUp);

@@ -140,10 +140,14 @@ public final class BucketCompactor {
       return null;
     }
     return switch (name) {
-      case "GET" -> mayReadThrough
-          ? Rewrite.readThrough(Command.of(alloc, new byte[][] {HGET, placed[0].bucket(), placed[0].field()}),
-              single(alloc, OP_GET, placed[0], null, null).command())
-          : single(alloc, OP_GET, placed[0], null, null);
+      case "GET" -> {
+        if (!mayReadThrough) {
+          yield single(alloc, OP_GET, placed[0], null, null);
+        }
+        Placement p = placed[0];
+        yield Rewrite.readThrough(Command.of(alloc, new byte[][] {HGET, p.bucket(), p.field()}),
+            a -> single(a, OP_GET, p, null, null).command()); // built only when the HGET is not enough
+      }
       case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2), null)
           : c.argc() == 5 && relativeMillis(c) > 0
               ? single(alloc, OP_SETPX, placed[0], c.arg(2), bytes(Long.toString(relativeMillis(c))))
