@@ -167,26 +167,34 @@ final class Session {
     if (t instanceof ReadThrough) {
       readThroughWaiting = false;
       // what the client sent meanwhile goes out now, behind the follow-up: replies stay in order
-      List<Command> replay = heldBehindRead;
+      List<Command> waited = heldBehindRead;
       heldBehindRead = null;
-      if (replay != null) {
-        for (Command c : replay) {
-          try {
-            onCommand(c);
-          } finally {
-            c.release();
-          }
-        }
-        flushRun();
-        if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
-          pinned.flush();
+      replay(waited);
+      if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
+        pinned.flush();
+      }
+    }
+  }
+
+  /**
+   * Sends commands that waited (for a pinned connection, or for a read-through's answer), then the
+   * protocol error that came after them, unless they made the session wait again.
+   */
+  private void replay(List<Command> waited) {
+    if (waited != null) {
+      for (Command c : waited) {
+        try {
+          onCommand(c);
+        } finally {
+          c.release();
         }
       }
-      ProtocolError error = protocolErrorAfterHeld;
-      if (error != null && mode != Mode.SWITCHING && !readThroughWaiting) {
-        protocolErrorAfterHeld = null;
-        onProtocolError(error);
-      }
+      flushRun();
+    }
+    ProtocolError error = protocolErrorAfterHeld;
+    if (error != null && mode != Mode.SWITCHING && !readThroughWaiting) {
+      protocolErrorAfterHeld = null;
+      onProtocolError(error);
     }
   }
 
@@ -365,23 +373,9 @@ final class Session {
     }
     // the move from the shared connection is complete: replay what waited for it
     mode = Mode.PINNED;
-    List<Command> replay = held;
+    List<Command> waited = held;
     held = null;
-    if (replay != null) {
-      for (Command c : replay) {
-        try {
-          onCommand(c);
-        } finally {
-          c.release();
-        }
-      }
-      flushRun();
-    }
-    ProtocolError error = protocolErrorAfterHeld;
-    if (error != null) {
-      protocolErrorAfterHeld = null;
-      onProtocolError(error);
-    }
+    replay(waited);
     pinned.flush();
     flushClient();
     resumeClient();
@@ -636,12 +630,16 @@ final class Session {
     if (state != State.ACTIVE || inMulti || replyMode != ReplyMode.ON || streaming) {
       return;
     }
-    if (mode == Mode.SHARED) {
-      shared.expectOwnReply();
-      emit(shared.channel(), BucketCompactor.loadScript(client.alloc()));
-    } else if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
-      pending.add(HANDSHAKE);
-      emit(pinned, BucketCompactor.loadScript(client.alloc()));
+    for (Command load : connector.scriptLoads(client.alloc())) {
+      if (mode == Mode.SHARED) {
+        shared.expectOwnReply();
+        emit(shared.channel(), load);
+      } else if (mode == Mode.PINNED && pinnedState == PinnedState.READY) {
+        pending.add(HANDSHAKE);
+        emit(pinned, load);
+      } else {
+        load.release();
+      }
     }
   }
 

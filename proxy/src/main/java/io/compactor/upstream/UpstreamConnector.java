@@ -174,6 +174,13 @@ public final class UpstreamConnector {
     if (uri.db() != 0) {
       out.add(Command.of(alloc, "SELECT", Integer.toString(uri.db())));
     }
+    out.addAll(scriptLoads(alloc));
+    return out;
+  }
+
+  /** SCRIPT LOAD of each of the proxy's scripts, as the handshake sends them (empty when there are none). */
+  public List<Command> scriptLoads(ByteBufAllocator alloc) {
+    List<Command> out = new ArrayList<>(scripts.size());
     for (byte[] body : scripts) {
       out.add(Command.of(alloc, new byte[][] {SCRIPT, LOAD, body}));
     }

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Seeded random differential test of bucket rules: random string commands, valid and invalid, on a small
@@ -84,6 +86,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the long version locally with {@code -Dbucket.random.ops=200000}.
  */
 class BucketRandomDifferentialIT {
+  private static final Logger log = LoggerFactory.getLogger(BucketRandomDifferentialIT.class);
   static final String RULES = "[{name: media, pattern: \"media:*\", strategy: bucket, fields-per-bucket: 10,"
       + " buckets: 8}, {name: uname, pattern: \"user:*:name\", strategy: bucket, fields-per-bucket: 100, buckets: 64},"
       + " {name: sess, pattern: \"sess:*\", strategy: bucket, fields-per-bucket: 16, buckets: 4}]";
@@ -114,7 +117,7 @@ class BucketRandomDifferentialIT {
   void randomCommandsAnswerAsPlainRedis(int protocol) throws Exception {
     long seed = Long.getLong("bucket.random.seed", DEFAULT_SEED);
     int ops = Integer.getInteger("bucket.random.ops", DEFAULT_OPS);
-    System.out.printf("BucketRandomDifferentialIT: RESP%d seed=%d (0x%x) ops=%d%n", protocol, seed, seed, ops);
+    log.info("RESP{} seed={} (0x{}) ops={}", protocol, seed, Long.toHexString(seed), ops);
     long started = System.nanoTime();
     try (RespClient direct = ENV.directClient(); RespClient proxied = ENV.proxyClient();
         RespClient upstream = ENV.upstreamClient()) {
@@ -128,8 +131,8 @@ class BucketRandomDifferentialIT {
       run.run(ops);
       run.compareState();
       run.checkUpstream();
-      System.out.printf("BucketRandomDifferentialIT: RESP%d %d ops (%d single, %d pipelines, %d transactions) in %d ms;"
-              + " error replies by command: %s%n", protocol, run.index, run.singles, run.pipelines, run.transactions,
+      log.info("RESP{} {} ops ({} single, {} pipelines, {} transactions) in {} ms; error replies by command: {}",
+          protocol, run.index, run.singles, run.pipelines, run.transactions,
           (System.nanoTime() - started) / 1_000_000, run.errors);
     }
   }
@@ -245,8 +248,7 @@ class BucketRandomDifferentialIT {
       int nextStateCheck = 0;
       while (index < ops) {
         if (index >= nextReport) {
-          System.out.printf("BucketRandomDifferentialIT: %d ops, %d ms%n", index,
-              (System.nanoTime() - started) / 1_000_000);
+          log.info("{} ops, {} ms", index, (System.nanoTime() - started) / 1_000_000);
           nextReport += 20_000;
         }
         if (index >= nextCheck) {
@@ -322,7 +324,7 @@ class BucketRandomDifferentialIT {
           errors.merge(s.name, 1, Integer::sum);
         }
         if (TRACE) {
-          System.out.println("trace " + s + "   proxied " + shortShow(p));
+          log.info("trace {}   proxied {}", s, shortShow(p));
         }
         String why = compare(s, d, p);
         if (why != null) {

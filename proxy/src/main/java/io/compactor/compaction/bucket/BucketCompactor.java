@@ -82,11 +82,6 @@ public final class BucketCompactor {
     return c.argc() >= 2 && c.argEqualsIgnoreCase(0, SCRIPT) && c.argEqualsIgnoreCase(1, FLUSH);
   }
 
-  /** The command that loads the bucket script. */
-  public static Command loadScript(ByteBufAllocator alloc) {
-    return Command.of(alloc, new byte[][] {SCRIPT, LOAD, BucketScript.body()});
-  }
-
   /** What to send instead of {@code c}, or null to forward it unchanged. */
   public Rewrite rewrite(Command c, ByteBufAllocator alloc) {
     return rewrite(c, alloc, false);
@@ -287,16 +282,31 @@ public final class BucketCompactor {
    */
   private Rewrite multi(Command c, ByteBufAllocator alloc, String op, Placement[] placed, int first, int step,
       boolean values) {
+    List<byte[]> a = layoutCall(c, placed, first, step, bytes(op), null);
+    if (values) {
+      for (int k = 0; k < placed.length; k++) {
+        a.add(c.arg(first + k * step + 1));
+      }
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+  }
+
+  /**
+   * The start of a script call over the keys at {@code first}, {@code first + step}, ...: KEYS are each
+   * bucketed key's bucket, overflow and plain key or a plain key itself; ARGV the operation, {@code mode}
+   * when given, a layout letter per key ({@code b} or {@code p}) and the bucketed keys' fields.
+   */
+  private List<byte[]> layoutCall(Command c, Placement[] placed, int first, int step, byte[] op, byte[] mode) {
     List<byte[]> keys = new ArrayList<>();
     List<byte[]> fields = new ArrayList<>();
-    StringBuilder layout = new StringBuilder(placed.length);
+    byte[] layout = new byte[placed.length];
     for (int k = 0; k < placed.length; k++) {
       Placement p = placed[k];
       if (p == null) {
-        layout.append('p');
+        layout[k] = 'p';
         keys.add(c.arg(first + k * step));
       } else {
-        layout.append('b');
+        layout[k] = 'b';
         keys.add(p.bucket());
         keys.add(p.overflow());
         keys.add(p.key());
@@ -305,15 +315,13 @@ public final class BucketCompactor {
     }
     List<byte[]> a = header(keys.size());
     a.addAll(keys);
-    argvHeader(a, bytes(op));
-    a.add(bytes(layout.toString()));
-    a.addAll(fields);
-    if (values) {
-      for (int k = 0; k < placed.length; k++) {
-        a.add(c.arg(first + k * step + 1));
-      }
+    argvHeader(a, op);
+    if (mode != null) {
+      a.add(mode);
     }
-    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
+    a.add(layout);
+    a.addAll(fields);
+    return a;
   }
 
   private Rewrite copy(Command c, ByteBufAllocator alloc, Placement[] placed) {
@@ -333,28 +341,7 @@ public final class BucketCompactor {
 
   /** RENAME, RENAMENX and COPY with a bucketed key on either side. */
   private Rewrite move(Command c, ByteBufAllocator alloc, String mode, Placement[] placed) {
-    List<byte[]> keys = new ArrayList<>();
-    List<byte[]> fields = new ArrayList<>();
-    StringBuilder layout = new StringBuilder(2);
-    for (int k = 0; k < 2; k++) {
-      Placement p = placed[k];
-      if (p == null) {
-        layout.append('p');
-        keys.add(c.arg(1 + k));
-      } else {
-        layout.append('b');
-        keys.add(p.bucket());
-        keys.add(p.overflow());
-        keys.add(p.key());
-        fields.add(p.field());
-      }
-    }
-    List<byte[]> a = header(keys.size());
-    a.addAll(keys);
-    argvHeader(a, MOVE);
-    a.add(bytes(mode));
-    a.add(bytes(layout.toString()));
-    a.addAll(fields);
+    List<byte[]> a = layoutCall(c, placed, 1, 1, MOVE, bytes(mode));
     return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])));
   }
 
@@ -546,7 +533,6 @@ public final class BucketCompactor {
   private static final byte[] HGET = bytes("HGET");
   private static final byte[] SCRIPT = bytes("SCRIPT");
   private static final byte[] FLUSH = bytes("FLUSH");
-  private static final byte[] LOAD = bytes("LOAD");
   private static final byte[] EX = bytes("EX");
   private static final byte[] PX = bytes("PX");
   private static final byte[][] SMALL = {bytes("0"), bytes("1"), bytes("2"), bytes("3"), bytes("4"), bytes("5"),

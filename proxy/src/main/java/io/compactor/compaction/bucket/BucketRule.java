@@ -88,22 +88,8 @@ public final class BucketRule {
     }
     // the part after "__rc:b:": {name:kN} or, keeping the key's hash tag, {tag}name:kN
     byte[] number = ascii(bucket);
-    int tagStart = -1;
-    int tagEnd = -1;
-    for (int i = 0; i < key.length && tagStart < 0; i++) {
-      if (key[i] == '{') {
-        for (int j = i + 1; j < key.length; j++) {
-          if (key[j] == '}') {
-            if (j > i + 1) {
-              tagStart = i + 1;
-              tagEnd = j;
-            }
-            break;
-          }
-        }
-        break;
-      }
-    }
+    int tagEnd = hashTagEnd(key);
+    int tagStart = tagEnd < 0 ? -1 : indexOf(key, (byte) '{') + 1;
     int idLen = nameBytes.length + 2 + number.length;
     int tagLen = tagStart < 0 ? 0 : tagEnd - tagStart;
     byte[] tail = new byte[2 + idLen + tagLen];
@@ -149,17 +135,31 @@ public final class BucketRule {
 
   /** The hash tag as Redis Cluster reads it (between the first '{' and the next '}', non-empty), or null. */
   static byte[] hashTag(byte[] key) {
-    for (int i = 0; i < key.length; i++) {
-      if (key[i] == '{') {
-        for (int j = i + 1; j < key.length; j++) {
-          if (key[j] == '}') {
-            return j == i + 1 ? null : java.util.Arrays.copyOfRange(key, i + 1, j);
-          }
-        }
-        return null;
+    int end = hashTagEnd(key);
+    return end < 0 ? null : java.util.Arrays.copyOfRange(key, indexOf(key, (byte) '{') + 1, end);
+  }
+
+  /** Where the hash tag ends (the index of its '}'), or -1 when the key has none. */
+  private static int hashTagEnd(byte[] key) {
+    int open = indexOf(key, (byte) '{');
+    if (open < 0) {
+      return -1;
+    }
+    for (int j = open + 1; j < key.length; j++) {
+      if (key[j] == '}') {
+        return j == open + 1 ? -1 : j;
       }
     }
-    return null;
+    return -1;
+  }
+
+  private static int indexOf(byte[] key, byte b) {
+    for (int i = 0; i < key.length; i++) {
+      if (key[i] == b) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Whether {@code key} is in the proxy's reserved namespace. */

@@ -122,34 +122,11 @@ local function wrap(v, at)
   return v
 end
 
--- Next fastest: GET of a field with an expiry, SET with a small relative expiry; anything else falls
--- through to the general code below.
+-- Next fastest: GET of a field with an expiry; anything else falls through to the general code below.
 if op == 'get' and hit then
   local v, at = unwrap(hit)
   if v and (at == 0 or at > now()) then
     return v
-  end
-elseif op == 'setpx' then
-  -- SET k v EX|PX n with a small positive n (the proxy checked it): ARGV[6] is n in milliseconds
-  local at = now() + tonumber(ARGV[6])
-  local s = wrap(ARGV[5], at)
-  if #s <= MAXV then
-    local b = KEYS[1]
-    if redis.call('HSET', b, ARGV[4], s) == 1 then
-      redis.call('DEL', KEYS[2])
-      if LEGACY then
-        redis.call('DEL', KEYS[3])
-      end
-      if redis.call('HLEN', b) == 1 then
-        redis.call('PEXPIREAT', b, at) -- a new bucket
-        return { ok = 'OK' }
-      end
-    end
-    local cur = redis.call('PEXPIRETIME', b)
-    if cur > 0 and cur < at then
-      redis.call('PEXPIREAT', b, at) -- the bucket outlives every field
-    end
-    return { ok = 'OK' }
   end
 end
 
@@ -194,7 +171,8 @@ end
 local function store(b, o, l, f, v, at)
   local s = at < LONG and wrap(v, at) or nil -- an expiry no envelope holds: overflow key
   if s and #s <= MAXV then
-    if redis.call('HSET', b, f, s) == 1 and at > 0 and redis.call('HLEN', b) == 1 then
+    local new = redis.call('HSET', b, f, s) == 1
+    if new and at > 0 and redis.call('HLEN', b) == 1 then
       redis.call('PEXPIREAT', b, at) -- a new bucket
     elseif at == 0 then
       redis.call('PERSIST', b)
@@ -203,6 +181,9 @@ local function store(b, o, l, f, v, at)
       if cur > 0 and cur < at then
         redis.call('PEXPIREAT', b, at) -- the bucket outlives every field
       end
+    end
+    if not new then
+      return -- the field held the value, so it was nowhere else
     end
     redis.call('DEL', o)
   else
@@ -264,6 +245,7 @@ elseif op == 'set' then
   return { ok = 'OK' }
 
 elseif op == 'setpx' then
+  -- SET k v EX|PX n with a small positive n (the proxy checked it): ARGV[6] is n in milliseconds
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now() + tonumber(ARGV[6]))
   return { ok = 'OK' }
 
