@@ -1,0 +1,102 @@
+package io.compactor.codec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Chooses a rule's codec from sampled values: encodes the sample with each candidate, measures the
+ * stored/logical ratio and the encode speed, and picks the smallest ratio among the candidates at or
+ * above a speed budget. Stateless; runs on the caller's thread (not an event loop: it takes a while).
+ */
+public final class AutoSelector {
+  /** The dictionary id used while measuring. */
+  private static final int TRIAL_DICT_ID = 1;
+  /** Each candidate encodes the sample at least this many times, and for at least this long. */
+  private static final int MIN_ROUNDS = 2;
+  private static final long MIN_NANOS = 20_000_000L;
+
+  private AutoSelector() {}
+
+  /**
+   * One candidate's measurement.
+   *
+   * @param ratio stored bytes / logical bytes over the sample (smaller is better)
+   * @param mbPerSecond logical megabytes (10^6 bytes) encoded per second on this thread
+   */
+  public record Candidate(CodecKind kind, int level, double ratio, double mbPerSecond) {}
+
+  /** The chosen candidate and every candidate measured, in the order tried. */
+  public record Choice(Candidate chosen, List<Candidate> tried) {}
+
+  /**
+   * Tries lz4, zstd (levels 1 and 3), zstd-dict and msgpack+zstd-dict when a dictionary is given, and
+   * msgpack when most samples are packable JSON; picks the smallest ratio among those encoding at
+   * {@code minMbPerSecond} or faster, lz4 when none does.
+   *
+   * @param samples the values to measure on (not empty)
+   * @param dictionaryOrNull a dictionary trained on such values, or null
+   */
+  public static Choice choose(List<byte[]> samples, byte[] dictionaryOrNull, double minMbPerSecond) {
+    if (samples.isEmpty()) {
+      throw new IllegalArgumentException("samples: empty (expected: at least one value)");
+    }
+    ValueCodecs codecs = new ValueCodecs(DictionarySource.none(), Envelope.MAX_ARRAY);
+    boolean dict = dictionaryOrNull != null && dictionaryOrNull.length > 0;
+    if (dict) {
+      codecs.putDictionary(TRIAL_DICT_ID, dictionaryOrNull);
+    }
+    boolean json = mostlyJson(samples);
+    List<Candidate> tried = new ArrayList<>();
+    tried.add(measure(codecs.encoder(CodecKind.LZ4, 0, 0, 0), samples));
+    tried.add(measure(codecs.encoder(CodecKind.ZSTD, 1, 0, 0), samples));
+    tried.add(measure(codecs.encoder(CodecKind.ZSTD, 3, 0, 0), samples));
+    if (json) {
+      tried.add(measure(codecs.encoder(CodecKind.MSGPACK, 0, 0, 0), samples));
+    }
+    if (dict) {
+      tried.add(measure(codecs.encoder(CodecKind.ZSTD_DICT, 3, 0, TRIAL_DICT_ID), samples));
+      if (json) {
+        tried.add(measure(codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, 0, TRIAL_DICT_ID), samples));
+      }
+    }
+    Candidate chosen = null;
+    for (Candidate c : tried) {
+      if (c.mbPerSecond() >= minMbPerSecond && (chosen == null || c.ratio() < chosen.ratio())) {
+        chosen = c;
+      }
+    }
+    return new Choice(chosen != null ? chosen : tried.get(0), List.copyOf(tried));
+  }
+
+  private static boolean mostlyJson(List<byte[]> samples) {
+    int packable = 0;
+    for (byte[] s : samples) {
+      if (MsgpackJson.pack(s) != null) {
+        packable++;
+      }
+    }
+    return packable * 2 > samples.size();
+  }
+
+  private static Candidate measure(Encoder encoder, List<byte[]> samples) {
+    long logical = 0;
+    long stored = 0;
+    for (byte[] s : samples) { // also warms the code path up
+      logical += s.length;
+      stored += encoder.encode(s).length;
+    }
+    long rounds = 0;
+    long start = System.nanoTime();
+    long elapsed;
+    do {
+      for (byte[] s : samples) {
+        encoder.encode(s);
+      }
+      rounds++;
+      elapsed = System.nanoTime() - start;
+    } while (rounds < MIN_ROUNDS || elapsed < MIN_NANOS);
+    double ratio = logical == 0 ? 1.0 : (double) stored / logical;
+    double mbPerSecond = (logical * rounds / 1e6) / (Math.max(elapsed, 1) / 1e9);
+    return new Candidate(encoder.kind(), encoder.zstdLevel(), ratio, mbPerSecond);
+  }
+}

@@ -1,0 +1,189 @@
+package io.compactor.codec;
+
+import com.github.luben.zstd.Zstd;
+import java.util.Arrays;
+
+/**
+ * Turns a client's value into what to store for one rule: the value itself, or the smallest envelope
+ * this encoder's kind allows. Thread-safe (zstd contexts are per thread); made by
+ * {@link ValueCodecs#encoder}.
+ *
+ * <p>Per kind, the envelopes tried are: lz4; zstd; zstd-dict (zstd while the dictionary is not known);
+ * msgpack when the value is packable JSON; for msgpack+zstd-dict, msgpack and msgpack compressed with the
+ * dictionary when packable (msgpack and zstd without a dictionary), zstd-dict when not. A compression
+ * failure inside a library is treated as "no smaller envelope".
+ */
+public final class Encoder {
+  private final ValueCodecs codecs;
+  private final CodecKind kind;
+  private final int level;
+  private final int minSize;
+  private final int dictId;
+  private volatile PreparedDictionary dictionary;
+
+  Encoder(ValueCodecs codecs, CodecKind kind, int level, int minSize, int dictId) {
+    this.codecs = codecs;
+    this.kind = kind;
+    this.level = level;
+    this.minSize = minSize;
+    this.dictId = dictId;
+  }
+
+  public CodecKind kind() {
+    return kind;
+  }
+
+  /** The dictionary this encoder compresses with, 0 for none. */
+  public int dictId() {
+    return dictId;
+  }
+
+  public int zstdLevel() {
+    return level;
+  }
+
+  public int minSize() {
+    return minSize;
+  }
+
+  /**
+   * What to store for {@code value}: {@code value} itself (not a copy) when it does not start like an
+   * envelope and is shorter than {@code minSize} or no envelope is strictly smaller; otherwise the
+   * smallest envelope allowed. A value that starts like an envelope and does not compress is stored
+   * as a raw envelope, so it reads back unchanged.
+   */
+  public byte[] encode(byte[] value) {
+    int n = value.length;
+    boolean escape = ValueCodecs.isEnvelope(value);
+    if (n < minSize) {
+      return escape ? raw(value) : value;
+    }
+    // an envelope must be strictly smaller than what would be stored without it
+    int limit = escape ? Envelope.headerSize(Envelope.RAW, 0, n) + n : n;
+    byte[] best;
+    switch (kind) {
+      case LZ4:
+        best = lz4(value, limit);
+        break;
+      case ZSTD:
+        best = zstd(value, null, limit);
+        break;
+      case ZSTD_DICT:
+        best = zstd(value, dictionary(), limit);
+        break;
+      case MSGPACK: {
+        byte[] packed = MsgpackJson.pack(value);
+        best = packed == null ? null : msgpack(packed, n, limit);
+        break;
+      }
+      default:
+        best = msgpackZstd(value, limit);
+        break;
+    }
+    if (best != null) {
+      return best;
+    }
+    return escape ? raw(value) : value;
+  }
+
+  private byte[] msgpackZstd(byte[] value, int limit) {
+    PreparedDictionary d = dictionary();
+    byte[] packed = MsgpackJson.pack(value);
+    if (packed == null) {
+      return zstd(value, d, limit);
+    }
+    byte[] plain = msgpack(packed, value.length, limit);
+    if (plain != null) {
+      limit = plain.length;
+    }
+    byte[] compressed = d == null ? zstd(value, null, limit) : compress(Envelope.MSGPACK_ZSTD_DICT, d, packed,
+        value.length, limit);
+    return compressed != null ? compressed : plain;
+  }
+
+  private static byte[] raw(byte[] value) {
+    byte[] out = new byte[Envelope.headerSize(Envelope.RAW, 0, value.length) + value.length];
+    int off = Envelope.writeHeader(out, Envelope.RAW, 0, value.length);
+    System.arraycopy(value, 0, out, off, value.length);
+    return out;
+  }
+
+  private static byte[] msgpack(byte[] packed, int jsonLength, int limit) {
+    int header = Envelope.headerSize(Envelope.MSGPACK, 0, jsonLength);
+    if ((long) header + packed.length >= limit) {
+      return null;
+    }
+    byte[] out = new byte[header + packed.length];
+    Envelope.writeHeader(out, Envelope.MSGPACK, 0, jsonLength);
+    System.arraycopy(packed, 0, out, header, packed.length);
+    return out;
+  }
+
+  private byte[] lz4(byte[] value, int limit) {
+    int header = Envelope.headerSize(Envelope.LZ4, 0, value.length);
+    if (header >= limit) {
+      return null;
+    }
+    try {
+      int bound = codecs.lz4().maxCompressedLength(value.length);
+      byte[] buf = ZstdContexts.get().scratch(header + bound);
+      int c = codecs.lz4().compress(value, 0, value.length, buf, header, bound);
+      return finish(buf, Envelope.LZ4, 0, value.length, header + c, limit);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private byte[] zstd(byte[] value, PreparedDictionary d, int limit) {
+    return d == null ? compress(Envelope.ZSTD, null, value, value.length, limit)
+        : compress(Envelope.ZSTD_DICT, d, value, value.length, limit);
+  }
+
+  /** Compresses {@code src} with zstd into an envelope of {@code codec} if it is under {@code limit}. */
+  private byte[] compress(int codec, PreparedDictionary d, byte[] src, int decodedLength, int limit) {
+    int id = d == null ? 0 : d.id();
+    int header = Envelope.headerSize(codec, id, decodedLength);
+    long bound = Zstd.compressBound(src.length);
+    if (header >= limit || header + bound > Envelope.MAX_ARRAY) {
+      return null;
+    }
+    try {
+      ZstdContexts ctx = ZstdContexts.get();
+      byte[] buf = ctx.scratch(header + (int) bound);
+      int c = ctx.compress(src, src.length, buf, header, level, d == null ? null : d.compress(level));
+      return finish(buf, codec, id, decodedLength, header + c, limit);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static byte[] finish(byte[] buf, int codec, int dictId, int decodedLength, int total, int limit) {
+    if (total >= limit) {
+      return null;
+    }
+    Envelope.writeHeader(buf, codec, dictId, decodedLength);
+    return Arrays.copyOf(buf, total);
+  }
+
+  /** The dictionary once known; null while there is none (the source is asked again after a second). */
+  private PreparedDictionary dictionary() {
+    if (dictId == 0) {
+      return null;
+    }
+    PreparedDictionary d = dictionary;
+    if (d == null) {
+      try {
+        d = codecs.dictionaries().find(dictId);
+      } catch (CodecException e) {
+        return null;
+      }
+      dictionary = d;
+    }
+    return d;
+  }
+
+  @Override
+  public String toString() {
+    return "Encoder{" + kind.configName() + ", level " + level + ", minSize " + minSize + ", dict " + dictId + "}";
+  }
+}

@@ -1,0 +1,91 @@
+package io.compactor.codec;
+
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdDictCompress;
+import com.github.luben.zstd.ZstdDictDecompress;
+
+/**
+ * One thread's zstd contexts and scratch buffer. zstd contexts are not thread-safe, so each thread
+ * (a Netty event loop, a test thread) gets its own set, created on first use and kept for the
+ * thread's life: two compression contexts (without and with a dictionary) and two decompression
+ * contexts, all writing and reading magicless frames with no content size, checksum or dictionary id.
+ */
+final class ZstdContexts {
+  /** Scratch buffers up to this size are kept for the next call; larger ones are dropped. */
+  private static final int KEEP_SCRATCH_BYTES = 1 << 20;
+
+  private static final ThreadLocal<ZstdContexts> LOCAL = ThreadLocal.withInitial(ZstdContexts::new);
+
+  private final ZstdCompressCtx compress = frameSettings(new ZstdCompressCtx());
+  private final ZstdCompressCtx compressWithDict = frameSettings(new ZstdCompressCtx());
+  private final ZstdDecompressCtx decompress = new ZstdDecompressCtx().setMagicless(true);
+  private final ZstdDecompressCtx decompressWithDict = new ZstdDecompressCtx().setMagicless(true);
+  private int level = Integer.MIN_VALUE;
+  private ZstdDictCompress loadedCompressDict;
+  private byte[] scratch = new byte[4096];
+
+  private ZstdContexts() {}
+
+  /** The calling thread's contexts. */
+  static ZstdContexts get() {
+    return LOCAL.get();
+  }
+
+  private static ZstdCompressCtx frameSettings(ZstdCompressCtx ctx) {
+    return ctx.setMagicless(true).setContentSize(false).setChecksum(false).setDictID(false);
+  }
+
+  /** A buffer of at least {@code n} bytes, reused by the next call on this thread; contents undefined. */
+  byte[] scratch(int n) {
+    if (scratch.length >= n) {
+      return scratch;
+    }
+    byte[] b = new byte[n];
+    if (n <= KEEP_SCRATCH_BYTES) {
+      scratch = b;
+    }
+    return b;
+  }
+
+  /**
+   * Compresses {@code src[0, srcLen)} into {@code dst[dstOff..]} (which has room for
+   * {@code Zstd.compressBound(srcLen)}) and returns the compressed size.
+   *
+   * @param dict the dictionary (its level applies), or null to compress at {@code level}
+   */
+  int compress(byte[] src, int srcLen, byte[] dst, int dstOff, int level, ZstdDictCompress dict) {
+    ZstdCompressCtx ctx;
+    if (dict == null) {
+      ctx = compress;
+      if (this.level != level) {
+        ctx.setLevel(level);
+        this.level = level;
+      }
+    } else {
+      ctx = compressWithDict;
+      if (loadedCompressDict != dict) {
+        ctx.loadDict(dict); // the context keeps a reference, so the dictionary stays alive with it
+        loadedCompressDict = dict;
+      }
+    }
+    return ctx.compressByteArray(dst, dstOff, dst.length - dstOff, src, 0, srcLen);
+  }
+
+  /**
+   * Decompresses {@code src[srcOff, srcOff + srcLen)} into {@code dst[0, dstLen)} and returns the
+   * decompressed size; throws a zstd runtime exception when the frame is malformed or too big.
+   */
+  int decompress(byte[] src, int srcOff, int srcLen, byte[] dst, int dstLen, ZstdDictDecompress dict) {
+    if (dict == null) {
+      return decompress.decompressByteArray(dst, 0, dstLen, src, srcOff, srcLen);
+    }
+    // The context only keeps the native pointer, so load before every use while the caller holds dict.
+    decompressWithDict.loadDict(dict);
+    try {
+      return decompressWithDict.decompressByteArray(dst, 0, dstLen, src, srcOff, srcLen);
+    } finally {
+      java.lang.ref.Reference.reachabilityFence(dict);
+    }
+  }
+}

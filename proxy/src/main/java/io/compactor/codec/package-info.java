@@ -1,0 +1,17 @@
+/**
+ * Value codecs: the self-describing envelope (DESIGN.md invariant 5) that stored values carry when
+ * a compression rule transformed them, the lz4, zstd, zstd-with-dictionary and msgpack codecs behind
+ * it, and the sampling, dictionary training and codec selection that feed them.
+ *
+ * <p>Envelope format v1:
+ *
+ * <pre>
+ * byte 0   0xFC                    magic; a value starting with any other byte is plain
+ * byte 1   (version &lt;&lt; 4) | codec  version 1; codec 0 RAW, 1 LZ4, 2 ZSTD, 3 ZSTD_DICT,
+ *                                  4 MSGPACK, 5 MSGPACK_ZSTD_DICT
+ * varint   dictionary id           only for codecs 3 and 5; unsigned LEB128, 1..2^31-1
+ * varint   decoded length          the client's value length; unsigned LEB128, at most 5 bytes
+ * payload  the rest
+ * </pre>
+ */
+package io.compactor.codec;

@@ -1,0 +1,85 @@
+package io.compactor.codec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+
+/** Fixed inputs shared by the codec tests. */
+final class Fixtures {
+  /** A raw-content zstd dictionary: fixed bytes, so envelopes made with it are reproducible. */
+  static final byte[] RAW_DICT = utf8(("{\"id\":0,\"name\":\"\",\"email\":\"@example.com\",\"active\":true,"
+      + "\"tags\":[\"alpha\",\"beta\"]}").repeat(3));
+  static final int RAW_DICT_ID = 7;
+  static final int BIG_DICT_ID = 300;
+
+  static final byte[] ADA = utf8("{\"id\":42,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\",\"active\":true,"
+      + "\"tags\":[\"alpha\",\"beta\"],\"score\":1.50}");
+  static final byte[] GRACE = utf8("{\"id\":7,\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\","
+      + "\"active\":false,\"tags\":[\"beta\"]}");
+  static final byte[] HELLOS = utf8("hello hello hello hello hello hello hello hello");
+  static final byte[] DIGITS = utf8("0123456789".repeat(30));
+
+  private static final String[] FIRST = {"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Ken", "Dennis",
+      "Frances", "Margaret", "Leslie", "Tony", "Niklaus", "John", "Radia", "Shafi"};
+  private static final String[] LAST = {"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Thompson",
+      "Ritchie", "Allen", "Hamilton", "Lamport", "Hoare", "Wirth", "Backus", "Perlman", "Goldwasser"};
+  private static final String[] CITIES = {"London", "Paris", "Berlin", "Madrid", "Rome", "Vienna", "Prague",
+      "Lisbon", "Dublin", "Oslo"};
+  private static final String[] PLANS = {"free", "pro", "team", "enterprise"};
+
+  private Fixtures() {}
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] hex(String s) {
+    return HexFormat.of().parseHex(s);
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Codecs knowing {@link #RAW_DICT} as ids {@link #RAW_DICT_ID} and {@link #BIG_DICT_ID}. */
+  static ValueCodecs codecs(long maxDecodedBytes) {
+    return new ValueCodecs(id -> id == RAW_DICT_ID || id == BIG_DICT_ID ? RAW_DICT.clone() : null, maxDecodedBytes);
+  }
+
+  /** About 400-byte compact JSON user profiles, seeded. */
+  static List<byte[]> profiles(long seed, int n) {
+    Random r = new Random(seed);
+    List<byte[]> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String first = FIRST[r.nextInt(FIRST.length)];
+      String last = LAST[r.nextInt(LAST.length)];
+      StringBuilder sb = new StringBuilder(512);
+      sb.append("{\"id\":").append(100000 + r.nextInt(900000))
+          .append(",\"name\":\"").append(first).append(' ').append(last).append('"')
+          .append(",\"email\":\"").append(first.toLowerCase()).append('.').append(last.toLowerCase())
+          .append(r.nextInt(1000)).append("@example.com\"")
+          .append(",\"active\":").append(r.nextBoolean())
+          .append(",\"plan\":\"").append(PLANS[r.nextInt(PLANS.length)]).append('"')
+          .append(",\"balance\":").append(r.nextInt(100000)).append('.').append(10 + r.nextInt(90))
+          .append(",\"address\":{\"street\":\"").append(1 + r.nextInt(200)).append(" Main Street\",\"city\":\"")
+          .append(CITIES[r.nextInt(CITIES.length)]).append("\",\"zip\":\"").append(10000 + r.nextInt(89999))
+          .append("\",\"country\":\"EU\"}")
+          .append(",\"preferences\":{\"newsletter\":").append(r.nextBoolean())
+          .append(",\"theme\":\"").append(r.nextBoolean() ? "dark" : "light")
+          .append("\",\"language\":\"en-GB\",\"notifications\":{\"email\":true,\"sms\":false,\"push\":")
+          .append(r.nextBoolean()).append("}}")
+          .append(",\"tags\":[");
+      int tags = 1 + r.nextInt(4);
+      for (int t = 0; t < tags; t++) {
+        sb.append(t == 0 ? "" : ",").append('"').append(PLANS[r.nextInt(PLANS.length)]).append("-user\"");
+      }
+      sb.append("],\"created_at\":\"2024-").append(10 + r.nextInt(3)).append('-').append(10 + r.nextInt(18))
+          .append("T12:").append(10 + r.nextInt(50)).append(":00Z\",\"last_login\":\"2025-0")
+          .append(1 + r.nextInt(9)).append("-1").append(r.nextInt(10)).append("T08:00:00Z\"}");
+      out.add(utf8(sb.toString()));
+    }
+    return out;
+  }
+}
