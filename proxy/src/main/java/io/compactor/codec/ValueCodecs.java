@@ -79,14 +79,14 @@ public final class ValueCodecs {
           + ") cannot decode to the declared " + len + " bytes (at most " + most + " from its " + payload
           + "-byte payload)");
     }
-    if (codec == Envelope.MSGPACK) {
-      byte[] out = new byte[len];
-      MsgpackJson.unpack(stored, off, stored.length, out);
-      return out;
-    }
     PreparedDictionary dict = Envelope.usesDictionary(codec) ? dictionaries.require(h.dictId()) : null;
     try {
       switch (codec) {
+        case Envelope.MSGPACK: {
+          byte[] out = new byte[len];
+          MsgpackJson.unpack(stored, off, stored.length, out);
+          return out;
+        }
         case Envelope.LZ4: {
           byte[] out = new byte[len];
           checkLength(stored, codec, lz4Safe.decompress(stored, off, payload, out, 0, len), len);
@@ -111,12 +111,17 @@ public final class ValueCodecs {
         }
       }
     } catch (CodecException e) {
-      throw new CodecException("stored value of " + stored.length + " bytes (" + Envelope.codecName(codec)
+      throw new CodecException("stored value of " + stored.length + " bytes (" + describe(h)
           + ") does not decode: " + e.getMessage(), e);
     } catch (RuntimeException | Error e) {
-      throw new CodecException("stored value of " + stored.length + " bytes (" + Envelope.codecName(codec)
+      throw new CodecException("stored value of " + stored.length + " bytes (" + describe(h)
           + ") does not decode to the declared " + len + " bytes: " + e, e);
     }
+  }
+
+  private static String describe(Envelope.Header h) {
+    String name = Envelope.codecName(h.codec());
+    return Envelope.usesDictionary(h.codec()) ? name + " with dictionary " + h.dictId() : name;
   }
 
   /**
