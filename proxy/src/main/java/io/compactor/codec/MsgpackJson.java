@@ -143,7 +143,9 @@ final class MsgpackJson {
         return null; // truncated, or trailing values
       }
     }
-    MessageBufferPacker out = MessagePack.newDefaultBufferPacker();
+    // packable msgpack is no longer than the JSON, so one buffer of that size is enough
+    MessageBufferPacker out = new MessagePack.PackerConfig().withBufferSize(Math.max(json.length, 16))
+        .newBufferPacker();
     for (int i = 0; i < tokens.size; i++) {
       switch (tokens.kinds[i]) {
         case T_OBJECT:
@@ -402,6 +404,20 @@ final class MsgpackJson {
       int stop = pos + n;
       writeByte('"');
       while (pos < stop) {
+        int run = pos;
+        while (run < stop && isPlain(src[run])) {
+          run++;
+        }
+        if (run > pos) { // copy a run of printable ASCII that needs no escape at once
+          int plain = run - pos;
+          reserve(plain);
+          System.arraycopy(src, pos, out, outPos, plain);
+          outPos += plain;
+          pos = run;
+          if (pos == stop) {
+            break;
+          }
+        }
         int b = src[pos] & 0xFF;
         if (b >= 0x80) {
           int len = utf8Length(stop);
@@ -452,6 +468,10 @@ final class MsgpackJson {
         }
       }
       writeByte('"');
+    }
+
+    private static boolean isPlain(byte b) {
+      return b >= 0x20 && b != '"' && b != '\\';
     }
 
     /** The length of the well-formed UTF-8 sequence at {@code pos} (which is not ASCII). */

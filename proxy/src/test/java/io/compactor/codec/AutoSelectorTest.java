@@ -1,0 +1,58 @@
+package io.compactor.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AutoSelectorTest {
+  @Test
+  void choose_dictionaryCodecOnSmallJson() throws CodecException {
+    List<byte[]> samples = Fixtures.profiles(21, 300);
+    byte[] dict = DictionaryTrainer.train(Fixtures.profiles(20, 2000), 16 * 1024);
+    AutoSelector.Choice choice = AutoSelector.choose(samples, dict, 1.0);
+    for (AutoSelector.Candidate c : choice.tried()) {
+      System.out.printf("auto: %-18s level %d ratio %.3f %.1f MB/s%n", c.kind().configName(), c.level(), c.ratio(),
+          c.mbPerSecond());
+    }
+    assertThat(choice.tried()).extracting(AutoSelector.Candidate::kind).contains(CodecKind.LZ4, CodecKind.ZSTD,
+        CodecKind.MSGPACK, CodecKind.ZSTD_DICT, CodecKind.MSGPACK_ZSTD_DICT);
+    assertThat(choice.chosen().kind().usesDictionary()).isTrue();
+    double best = choice.tried().stream().mapToDouble(AutoSelector.Candidate::ratio).min().orElseThrow();
+    assertThat(choice.chosen().ratio()).isEqualTo(best);
+    assertThat(choice.tried()).allSatisfy(c -> assertThat(c.mbPerSecond()).isPositive());
+  }
+
+  @Test
+  void choose_withoutDictionary_noDictionaryCandidates() {
+    List<byte[]> samples = Fixtures.profiles(21, 100);
+    AutoSelector.Choice choice = AutoSelector.choose(samples, null, 1.0);
+    assertThat(choice.tried()).extracting(AutoSelector.Candidate::kind)
+        .doesNotContain(CodecKind.ZSTD_DICT, CodecKind.MSGPACK_ZSTD_DICT).contains(CodecKind.MSGPACK);
+    assertThat(choice.chosen().kind()).isIn(CodecKind.ZSTD, CodecKind.MSGPACK, CodecKind.LZ4);
+  }
+
+  @Test
+  void choose_binaryValues_noMsgpack() {
+    Random r = new Random(3);
+    List<byte[]> samples = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      byte[] b = new byte[2000];
+      for (int j = 0; j < b.length; j++) {
+        b[j] = (byte) (r.nextInt(4) == 0 ? r.nextInt(256) : j % 7);
+      }
+      samples.add(b);
+    }
+    AutoSelector.Choice choice = AutoSelector.choose(samples, null, 0.0);
+    assertThat(choice.tried()).extracting(AutoSelector.Candidate::kind).doesNotContain(CodecKind.MSGPACK);
+    assertThat(choice.chosen().ratio()).isLessThan(1.0);
+  }
+
+  @Test
+  void choose_unreachableSpeedBudget_fallsBackToLz4() {
+    AutoSelector.Choice choice = AutoSelector.choose(Fixtures.profiles(21, 50), null, 1e12);
+    assertThat(choice.chosen().kind()).isEqualTo(CodecKind.LZ4);
+    assertThat(choice.chosen()).isSameAs(choice.tried().get(0));
+  }
+}
