@@ -3,6 +3,7 @@ package io.compactor.codec;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,7 @@ final class Dictionaries {
     this.source = source;
     this.cache = Caffeine.newBuilder()
         .maximumWeight(MAX_WEIGHT_BYTES)
+        .recordStats()
         .weigher((Integer id, Object v) -> v instanceof PreparedDictionary d ? d.size() : 1)
         .expireAfter(new Expiry<Integer, Object>() {
           @Override
@@ -45,6 +47,10 @@ final class Dictionaries {
           }
         })
         .build();
+  }
+
+  CacheStats stats() {
+    return cache.stats();
   }
 
   /** Dictionary {@code id}, or null when the source has none (remembered for about a second). */

@@ -27,7 +27,9 @@ final class MsgpackJson {
   static final int MAX_DEPTH = 512;
   static final byte NUMBER_EXT = 0;
 
+  // Field names are client input: canonicalized per parser, never interned into the JVM's string table.
   private static final JsonFactory JSON = JsonFactory.builder()
+      .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
       .build();
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

@@ -1,5 +1,6 @@
 package io.compactor.codec;
 
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDictDecompress;
 import java.util.Arrays;
@@ -207,6 +208,11 @@ public final class ValueCodecs {
       throw new IllegalArgumentException("id: " + id + " (expected: 1.." + Integer.MAX_VALUE + ")");
     }
     dictionaries.put(id, bytes);
+  }
+
+  /** Hits, misses and loads of the dictionary cache (for metrics). */
+  public CacheStats dictionaryCacheStats() {
+    return dictionaries.stats();
   }
 
   Dictionaries dictionaries() {

@@ -4,18 +4,23 @@ import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 
 /**
  * One thread's zstd contexts and scratch buffer. zstd contexts are not thread-safe, so each thread
  * (a Netty event loop, a test thread) gets its own set, created on first use and kept for the
  * thread's life: two compression contexts (without and with a dictionary) and two decompression
  * contexts, all writing and reading magicless frames with no content size, checksum or dictionary id.
+ * A thread's contexts are freed by a {@link Cleaner} once the thread is gone.
  */
 final class ZstdContexts {
   /** Scratch buffers up to this size are kept for the next call; larger ones are dropped. */
   private static final int KEEP_SCRATCH_BYTES = 1 << 20;
 
   private static final ThreadLocal<ZstdContexts> LOCAL = ThreadLocal.withInitial(ZstdContexts::new);
+  /** zstd-jni contexts have no finalizer: this frees a finished thread's native contexts. */
+  private static final Cleaner CLEANER = Cleaner.create();
 
   private final ZstdCompressCtx compress = frameSettings(new ZstdCompressCtx());
   private final ZstdCompressCtx compressWithDict = frameSettings(new ZstdCompressCtx());
@@ -25,7 +30,18 @@ final class ZstdContexts {
   private ZstdDictCompress loadedCompressDict;
   private byte[] scratch = new byte[4096];
 
-  private ZstdContexts() {}
+  private ZstdContexts() {
+    AutoCloseable[] contexts = {compress, compressWithDict, decompress, decompressWithDict};
+    CLEANER.register(this, () -> {
+      for (AutoCloseable c : contexts) {
+        try {
+          c.close();
+        } catch (Exception ignored) {
+          // closing native memory does not fail in a way anyone could act on
+        }
+      }
+    });
+  }
 
   /** The calling thread's contexts. */
   static ZstdContexts get() {
@@ -85,7 +101,7 @@ final class ZstdContexts {
     try {
       return decompressWithDict.decompressByteArray(dst, 0, dstLen, src, srcOff, srcLen);
     } finally {
-      java.lang.ref.Reference.reachabilityFence(dict);
+      Reference.reachabilityFence(dict);
     }
   }
 }
