@@ -13,5 +13,12 @@
  * varint   decoded length          the client's value length; unsigned LEB128, at most 5 bytes
  * payload  the rest
  * </pre>
+ *
+ * <p>Payloads: RAW is the client's bytes verbatim (it escapes a client value that itself starts with
+ * {@code 0xFC}); LZ4 is one lz4 block; ZSTD and ZSTD_DICT are one magicless zstd frame without content
+ * size, checksum or dictionary id; MSGPACK is msgpack of a JSON document whose decoded length is the JSON's
+ * byte length (numbers that are not canonical longs are ext type 0 holding their literal text);
+ * MSGPACK_ZSTD_DICT is that msgpack compressed as in ZSTD_DICT. Writers only use msgpack when it is no
+ * longer than the JSON, so the declared length bounds the intermediate msgpack as well.
  */
 package io.compactor.codec;

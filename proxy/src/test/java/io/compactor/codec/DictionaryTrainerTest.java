@@ -7,9 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DictionaryTrainerTest {
-  private static long stored(Encoder e, List<byte[]> values) throws CodecException {
-    long n = 0;
-    return n + values.stream().mapToLong(v -> e.encode(v).length).sum();
+  private static long stored(Encoder e, List<byte[]> values) {
+    return values.stream().mapToLong(v -> e.encode(v).length).sum();
   }
 
   private static long logical(List<byte[]> values) {
