@@ -21,6 +21,9 @@ import org.msgpack.core.MessagePack;
  * characters as a six-character escape, backslash u00xx with lowercase hex). A document is packable only when unpacking its msgpack gives back the
  * very same bytes and the msgpack is no longer than the JSON, so the decoded length also bounds the
  * msgpack a reader has to hold.
+ *
+ * <p>Longer than most classes because both directions of the mapping live here, beside the
+ * bounds-checked reader that untrusted stored bytes go through; together they are the format.
  */
 final class MsgpackJson {
   /** Deepest nesting of arrays and objects accepted either way. */
