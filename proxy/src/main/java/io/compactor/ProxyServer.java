@@ -3,7 +3,12 @@ package io.compactor;
 import io.compactor.admin.AdminServer;
 import io.compactor.config.ProxyConfig;
 import io.compactor.server.ProxyChannelInitializer;
+import io.compactor.codec.ValueCodecs;
+import io.compactor.compaction.Compactor;
 import io.compactor.compaction.bucket.BucketCompactor;
+import io.compactor.compaction.compress.CompressCompactor;
+import io.compactor.compaction.compress.Dictionaries;
+import io.compactor.config.RuleConfig;
 import io.compactor.compaction.bucket.BucketScript;
 import io.compactor.upstream.Maintenance;
 import io.compactor.upstream.UpstreamConnector;
@@ -78,13 +83,21 @@ public final class ProxyServer implements AutoCloseable {
     Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     AdminServer admin = null;
     try {
-      BucketCompactor compactor = new BucketCompactor(config.rules());
+      boolean anyRules = !config.rules().isEmpty();
+      java.util.concurrent.atomic.AtomicReference<Maintenance> maintenance = new java.util.concurrent.atomic.AtomicReference<>();
+      ValueCodecs codecs = new ValueCodecs(id -> {
+        Maintenance m = maintenance.get();
+        return m == null ? null : m.dictionary(id);
+      }, config.limits().maxBulkBytes());
+      BucketCompactor buckets = new BucketCompactor(config.rules());
+      CompressCompactor compression = new CompressCompactor(config.rules(), codecs);
+      Compactor compactor = new Compactor(buckets, compression.isEmpty() ? null : compression);
       UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass,
-          compactor.isEmpty() ? List.of() : List.of(BucketScript.body()));
+          anyRules ? List.of(BucketScript.body()) : List.of());
       ProxyChannelInitializer initializer =
           new ProxyChannelInitializer(connector, config.limits(), config.server().maxInFlight(),
               config.upstream().multiplex(), config.server().slowClientTimeout().toMillis(),
-              compactor.isEmpty() ? null : compactor);
+              anyRules ? compactor : null);
       ServerBootstrap b = new ServerBootstrap()
           .group(boss, workers)
           .channel(serverClass)
@@ -103,12 +116,19 @@ public final class ProxyServer implements AutoCloseable {
           epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",
           config.upstream().uri().redacted());
       ProxyServer server = new ProxyServer(config, boss, workers, ch, initializer, admin);
-      if (!compactor.isEmpty()) {
-        int widest = config.rules().stream().mapToInt(r -> r.fieldsPerBucket()).max().orElse(0);
+      if (anyRules) {
+        int widest = config.rules().stream().filter(r -> r.strategy() == RuleConfig.Strategy.BUCKET)
+            .mapToInt(r -> r.fieldsPerBucket()).max().orElse(0);
         server.maintenance = Maintenance.start(config, BucketScript.body(), BucketScript.sha(),
-            compactor::maxListpackValue, widest, Duration.ofMillis(100), 50);
-        log.info("{} bucket rule(s): {}", config.rules().size(), config.rules().stream()
-            .map(r -> r.name() + " " + r.pattern()).collect(java.util.stream.Collectors.joining(", ")));
+            buckets::maxListpackValue, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : 50);
+        maintenance.set(server.maintenance);
+        if (!compression.isEmpty()) {
+          server.maintenance.manage(new Dictionaries(compression));
+        }
+        log.info("{} rule(s): {}", config.rules().size(), config.rules().stream()
+            .map(r -> r.name() + " " + r.pattern() + " " + r.strategy().name().toLowerCase(java.util.Locale.ROOT)
+                + (r.compression() == null ? "" : " " + r.compression().codec()))
+            .collect(java.util.stream.Collectors.joining(", ")));
       }
       return server;
     } catch (Exception | Error e) {

@@ -129,7 +129,9 @@ public final class LoadTestMain implements Callable<Integer> {
         + " {name: clikes, pattern: 'counter:post:*:likes', strategy: bucket},"
         + " {name: clogins, pattern: 'counter:user:*:logins', strategy: bucket},"
         + " {name: cplays, pattern: 'counter:video:*:plays', strategy: bucket},"
-        + " {name: cshares, pattern: 'counter:post:*:shares', strategy: bucket}]";
+        + " {name: cshares, pattern: 'counter:post:*:shares', strategy: bucket},"
+        + " {name: sessions, pattern: 'session:*', strategy: compress, codec: zstd-dict},"
+        + " {name: pages, pattern: 'page:*', strategy: compress, codec: zstd-dict}]";
   }
 
   /** The settings the proxy is started with: --proxy-set ones, plus the built-in rules when none are given. */

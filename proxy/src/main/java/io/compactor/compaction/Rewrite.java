@@ -8,11 +8,12 @@ import io.compactor.resp.Command;
  *
  * @param command the command to send (owned; the receiver releases or forwards it), or null
  * @param error the error line to answer with, {@code -ERR ...} without CRLF, when refused
- * @param transform how the reply becomes the client's, or null when it already is
- * @param followUp for a read-through, builds the command to send when the first reply is not the answer
+ * @param transform how the reply becomes the client's, or null when it already is; inside MULTI it is
+ *     applied to the command's element of EXEC's reply
+ * @param continuation outside MULTI, decides from the reply whether another round trip is needed (then
+ *     {@code transform} is not used); null when one round trip always does
  */
-public record Rewrite(Command command, String error, ReplyTransform transform,
-    java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
+public record Rewrite(Command command, String error, ReplyTransform transform, Continuation continuation) {
   public static Rewrite send(Command command) {
     return new Rewrite(command, null, null, null);
   }
@@ -24,12 +25,19 @@ public record Rewrite(Command command, String error, ReplyTransform transform,
 
   /**
    * A read that tries a plain command first ({@code HGET}): a reply that is a bulk string not starting
-   * with an envelope byte (0xFD..0xFF) is the client's reply as it is; otherwise (a miss, a value with
-   * an expiry) the proxy sends {@code followUp}, the full script call, and forwards its reply instead.
+   * with an envelope byte (0xFD..0xFF), or an error, is the client's reply as it is; otherwise (a miss, a
+   * value with an expiry) the proxy sends {@code followUp}, the full script call, and forwards its reply.
    */
   public static Rewrite readThrough(Command first,
       java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
-    return new Rewrite(first, null, null, followUp);
+    return new Rewrite(first, null, null, (frame, alloc) -> isPlainValue(frame)
+        ? Continuation.Step.reply(frame.retainedDuplicate())
+        : Continuation.Step.send(followUp.apply(alloc), null));
+  }
+
+  /** A command that may need more round trips ({@code continuation}); {@code inMulti} is its form in MULTI. */
+  public static Rewrite continuing(Command command, Continuation continuation, ReplyTransform inMulti) {
+    return new Rewrite(command, null, inMulti, continuation);
   }
 
   public static Rewrite refuse(String error) {
@@ -38,5 +46,25 @@ public record Rewrite(Command command, String error, ReplyTransform transform,
 
   public boolean isRefusal() {
     return error != null;
+  }
+
+  /** A bulk string that is empty or does not start with a bucket envelope byte (0xFD..0xFF); or an error. */
+  static boolean isPlainValue(io.netty.buffer.ByteBuf frame) {
+    int r = frame.readerIndex();
+    if (frame.readableBytes() < 3) {
+      return false;
+    }
+    byte type = frame.getByte(r);
+    if (type == '-' || type == '!') {
+      return true; // Redis's own error for this key: the script would meet it too
+    }
+    if (type != '$' || frame.getByte(r + 1) == '-') {
+      return false; // a miss (or something unexpected): the script decides
+    }
+    int eol = frame.indexOf(r, frame.writerIndex(), (byte) '\n');
+    if (eol < 0 || eol + 3 > frame.writerIndex()) {
+      return false;
+    }
+    return eol + 3 == frame.writerIndex() || (frame.getByte(eol + 1) & 0xff) < 0xFD;
   }
 }

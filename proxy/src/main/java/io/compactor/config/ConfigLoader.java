@@ -56,7 +56,7 @@ public final class ConfigLoader {
 
   /** Keys a rule entry may have. */
   static final List<String> RULE_KEYS = List.of("name", "pattern", "strategy", "fields-per-bucket", "buckets",
-      "legacy-reads");
+      "legacy-reads", "codec", "level", "min-size", "dictionary-size", "train-after");
 
   private ConfigLoader() {}
 
@@ -239,13 +239,37 @@ public final class ConfigLoader {
       String strategyText = r.getOrDefault("strategy", "");
       RuleConfig.Strategy strategy = switch (strategyText.trim().toLowerCase(Locale.ROOT)) {
         case "bucket" -> RuleConfig.Strategy.BUCKET;
-        default -> throw new ConfigException(where + ".strategy: '" + strategyText + "' (expected: bucket)");
+        case "compress" -> RuleConfig.Strategy.COMPRESS;
+        default -> throw new ConfigException(where + ".strategy: '" + strategyText + "' (expected: bucket or compress)");
       };
       try {
+        RuleConfig.Compression compression = null;
+        if (r.containsKey("codec") || strategy == RuleConfig.Strategy.COMPRESS) {
+          for (String k : List.of("fields-per-bucket", "buckets", "legacy-reads")) {
+            if (strategy == RuleConfig.Strategy.COMPRESS && r.containsKey(k)) {
+              throw new ConfigException(where + "." + k + ": set on a compress rule (expected: only on bucket rules)");
+            }
+          }
+          if (r.get("codec") == null) {
+            throw new ConfigException(where + ".codec: missing (expected one of: "
+                + String.join(", ", RuleConfig.CODECS) + ")");
+          }
+          compression = new RuleConfig.Compression(r.get("codec").trim().toLowerCase(Locale.ROOT),
+              integer(r, "level", RuleConfig.Compression.DEFAULT_LEVEL),
+              integer(r, "min-size", RuleConfig.Compression.DEFAULT_MIN_SIZE),
+              integer(r, "dictionary-size", RuleConfig.Compression.DEFAULT_DICTIONARY_SIZE),
+              integer(r, "train-after", RuleConfig.Compression.DEFAULT_TRAIN_AFTER));
+        } else {
+          for (String k : List.of("level", "min-size", "dictionary-size", "train-after")) {
+            if (r.containsKey(k)) {
+              throw new ConfigException(where + "." + k + ": set without a codec (expected: only with codec)");
+            }
+          }
+        }
         RuleConfig rule = new RuleConfig(r.get("name"), r.get("pattern"), strategy,
             integer(r, "fields-per-bucket", RuleConfig.DEFAULT_FIELDS_PER_BUCKET),
             integer(r, "buckets", RuleConfig.DEFAULT_BUCKETS),
-            bool(r, "legacy-reads", true));
+            bool(r, "legacy-reads", strategy == RuleConfig.Strategy.BUCKET), compression);
         if (!names.add(rule.name())) {
           throw new ConfigException(where + ".name: '" + rule.name() + "' (expected: a name no other rule has)");
         }

@@ -17,14 +17,61 @@ import java.util.regex.Pattern;
  * @param buckets other keys: number of buckets a stable hash spreads them over
  * @param legacyReads whether a key missing from its bucket is also looked up as a plain string key
  *     written before the rule existed (one extra lookup per miss; turn off once migrated)
+ * @param compression how values are compressed; required for {@code strategy: compress}, not (yet)
+ *     accepted on bucket rules
  */
-public record RuleConfig(
-    String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets, boolean legacyReads) {
+public record RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
+    boolean legacyReads, Compression compression) {
 
   /** How a rule stores its keys. */
   public enum Strategy {
     /** Small strings as fields of bucketed hashes. */
-    BUCKET
+    BUCKET,
+    /** String values compressed in place, under their own key. */
+    COMPRESS
+  }
+
+  /** The codecs a rule may name (see io.compactor.codec.CodecKind). */
+  public static final java.util.List<String> CODECS =
+      java.util.List.of("lz4", "zstd", "zstd-dict", "msgpack", "msgpack+zstd-dict", "auto");
+
+  /**
+   * How a rule's values are compressed.
+   *
+   * @param codec one of {@link #CODECS}
+   * @param level zstd's compression level (1..19)
+   * @param minSize values shorter than this are stored as they are
+   * @param dictionarySize bytes of a trained zstd dictionary
+   * @param trainAfter values sampled before the first dictionary is trained
+   */
+  public record Compression(String codec, int level, int minSize, int dictionarySize, int trainAfter) {
+    public static final int DEFAULT_LEVEL = 3;
+    public static final int DEFAULT_MIN_SIZE = 32;
+    public static final int DEFAULT_DICTIONARY_SIZE = 64 * 1024;
+    public static final int DEFAULT_TRAIN_AFTER = 1000;
+
+    public Compression {
+      if (codec == null || !CODECS.contains(codec)) {
+        throw new IllegalArgumentException("codec: '" + codec + "' (expected one of: " + String.join(", ", CODECS) + ")");
+      }
+      if (level < 1 || level > 19) {
+        throw new IllegalArgumentException("level: " + level + " (expected: 1..19)");
+      }
+      if (minSize < 0) {
+        throw new IllegalArgumentException("min-size: " + minSize + " (expected: >= 0)");
+      }
+      if (dictionarySize < 1024 || dictionarySize > 1 << 20) {
+        throw new IllegalArgumentException("dictionary-size: " + dictionarySize + " (expected: 1024..1048576)");
+      }
+      if (trainAfter < 100 || trainAfter > 100_000) {
+        throw new IllegalArgumentException("train-after: " + trainAfter + " (expected: 100..100000)");
+      }
+    }
+
+    /** {@code codec} with every other setting at its default. */
+    public static Compression of(String codec) {
+      return new Compression(codec, DEFAULT_LEVEL, DEFAULT_MIN_SIZE, DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER);
+    }
   }
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -40,7 +87,7 @@ public record RuleConfig(
       throw new IllegalArgumentException("pattern: '' (expected: a Redis glob such as user:*)");
     }
     if (strategy == null) {
-      throw new IllegalArgumentException("strategy: missing (expected: bucket)");
+      throw new IllegalArgumentException("strategy: missing (expected: bucket or compress)");
     }
     if (fieldsPerBucket < 2 || fieldsPerBucket > 65536) {
       throw new IllegalArgumentException("fields-per-bucket: " + fieldsPerBucket + " (expected: 2..65536)");
@@ -48,6 +95,24 @@ public record RuleConfig(
     if (buckets < 1 || buckets > (1 << 30)) {
       throw new IllegalArgumentException("buckets: " + buckets + " (expected: 1..1073741824)");
     }
+    if (strategy == Strategy.COMPRESS && compression == null) {
+      throw new IllegalArgumentException("codec: missing (expected one of: " + String.join(", ", CODECS) + ")");
+    }
+    if (strategy == Strategy.BUCKET && compression != null) {
+      throw new IllegalArgumentException("codec: '" + compression.codec() + "' (expected: none; compressing "
+          + "bucket fields is not supported yet, use a separate rule with strategy: compress)");
+    }
+  }
+
+  public RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
+      boolean legacyReads) {
+    this(name, pattern, strategy, fieldsPerBucket, buckets, legacyReads, null);
+  }
+
+  /** A compression rule: {@code codec} with default settings. */
+  public static RuleConfig compress(String name, String pattern, String codec) {
+    return new RuleConfig(name, pattern, Strategy.COMPRESS, DEFAULT_FIELDS_PER_BUCKET, DEFAULT_BUCKETS, false,
+        Compression.of(codec));
   }
 
   /** A bucket rule with default sizes. */

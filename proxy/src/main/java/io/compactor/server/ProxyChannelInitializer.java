@@ -1,6 +1,6 @@
 package io.compactor.server;
 
-import io.compactor.compaction.bucket.BucketCompactor;
+import io.compactor.compaction.Compactor;
 import io.compactor.resp.RequestDecoder;
 import io.compactor.resp.RequestLimits;
 import io.compactor.upstream.UpstreamConnector;
@@ -24,7 +24,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final int maxInFlight;
   private final boolean multiplex;
   private final long slowClientTimeoutMillis;
-  private final BucketCompactor compactor;
+  private final Compactor compactor;
 
   /**
    * Creates the initializer; one per server.
@@ -34,7 +34,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
    * @param compactor the bucket rules, or null when there are none
    */
   public ProxyChannelInitializer(UpstreamConnector connector, RequestLimits limits, int maxInFlight,
-      boolean multiplex, long slowClientTimeoutMillis, BucketCompactor compactor) {
+      boolean multiplex, long slowClientTimeoutMillis, Compactor compactor) {
     this.compactor = compactor;
     this.connector = connector;
     this.limits = limits;

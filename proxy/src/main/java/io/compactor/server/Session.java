@@ -2,9 +2,10 @@ package io.compactor.server;
 
 import io.compactor.command.CommandKind;
 import io.compactor.command.CommandTable;
+import io.compactor.compaction.Continuation;
 import io.compactor.compaction.ReplyTransform;
 import io.compactor.compaction.Rewrite;
-import io.compactor.compaction.bucket.BucketCompactor;
+import io.compactor.compaction.Compactor;
 import io.compactor.resp.Command;
 import io.compactor.resp.CommandBatch;
 import io.compactor.resp.ProtocolError;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * connection into a byte stream in both directions until the client sends RESET (whose {@code +RESET}
  * reply ends the stream).
  *
- * <p>With bucket rules, commands on bucketed keys are rewritten ({@link BucketCompactor}) before they are
+ * <p>With bucket rules, commands on bucketed keys are rewritten ({@link Compactor}) before they are
  * dispatched; a few replies are rewritten on the way back ({@code Transforming} entries), and a lone GET
  * may read through (a plain HGET, then the script only when needed, holding what the client sends
  * meanwhile).
@@ -96,77 +97,65 @@ final class Session {
   }
 
   /**
-   * The reply to a read-through's first command ({@code HGET}): forwarded when it is a plain value, else
-   * replaced by the reply to {@code followUp}, sent then. {@link #finish} returns null in that case.
+   * The reply to a command that may need another round trip ({@link Continuation}): it decides whether
+   * the reply is the client's or another command goes out. {@link #finish} returns null in that case,
+   * and {@link #step} holds the step to take.
    */
-  private static final class ReadThrough extends Transforming {
-    final java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp;
+  private static final class Continuing extends Transforming {
+    final Continuation continuation;
+    Continuation.Step step;
 
-    ReadThrough(java.util.function.Function<io.netty.buffer.ByteBufAllocator, Command> followUp) {
+    Continuing(Continuation continuation) {
       super(null);
-      this.followUp = followUp;
+      this.continuation = continuation;
     }
 
     @Override
     ByteBuf finish(io.netty.buffer.ByteBufAllocator alloc) {
       ByteBuf frame = gathered == null ? alloc.buffer(0) : gathered;
       gathered = null;
-      if (isPlainValue(frame)) {
-        return frame;
+      try {
+        Continuation.Step s = continuation.next(frame, alloc);
+        if (s.reply() != null) {
+          return s.reply();
+        }
+        step = s;
+        return null;
+      } finally {
+        frame.release();
       }
-      frame.release();
-      return null;
     }
-
-    /** A bulk string that is empty or does not start with an envelope byte (0xFD..0xFF); or an error. */
-    private static boolean isPlainValue(ByteBuf frame) {
-      int r = frame.readerIndex();
-      if (frame.readableBytes() < 3) {
-        return false;
-      }
-      byte type = frame.getByte(r);
-      if (type == '-' || type == '!') {
-        return true; // Redis's own error for this key: the script would meet it too
-      }
-      if (type != '$' || frame.getByte(r + 1) == '-') {
-        return false; // a miss (or something unexpected): the script decides
-      }
-      int eol = frame.indexOf(r, frame.writerIndex(), (byte) '\n');
-      if (eol < 0 || eol + 3 > frame.writerIndex()) {
-        return false;
-      }
-      return eol + 3 == frame.writerIndex() || (frame.getByte(eol + 1) & 0xff) < 0xFD;
-    }
-
   }
 
-  /** A read-through is waiting for its first reply: commands the client sends meanwhile are held. */
+  /** A {@link Continuing} reply is awaited: commands the client sends meanwhile are held. */
   private boolean readThroughWaiting;
   /** Set by {@link #onBatch} for the last command of a read (one with no protocol error after it). */
   private boolean lastInBatch;
 
-  /** Writes a finished transformed reply, or sends a read-through's follow-up. */
+  /** Writes a finished transformed reply, or sends the next command of a {@link Continuing} one. */
   private void finishTransform(Transforming t) {
     ByteBuf out = t.finish(client.alloc());
+    Continuation.Step step = out == null ? ((Continuing) t).step : null;
     if (out != null) {
       client.write(out, client.voidPromise());
     } else {
-      Command followUp = ((ReadThrough) t).followUp.apply(client.alloc());
-      pending.add(FORWARD);
+      Command next = step.command();
+      pending.add(step.then() == null ? FORWARD : new Continuing(step.then()));
+      usedTransforms = true;
       if (mode == Mode.PINNED) {
-        emit(pinned, followUp);
+        emit(pinned, next);
         flushRun();
         pinned.flush();
       } else {
         sharedInFlight++;
         shared.expect(this);
-        emit(shared.channel(), followUp);
+        emit(shared.channel(), next);
         flushRun();
       }
     }
-    if (t instanceof ReadThrough) {
+    if (t instanceof Continuing && (step == null || step.then() == null)) {
       readThroughWaiting = false;
-      // what the client sent meanwhile goes out now, behind the follow-up: replies stay in order
+      // what the client sent meanwhile goes out now, behind the last command: replies stay in order
       List<Command> waited = heldBehindRead;
       heldBehindRead = null;
       replay(waited);
@@ -234,7 +223,7 @@ final class Session {
   private final SessionRegistry registry;
   private final int maxInFlight;
   /** The bucket rules, or null when none are configured. */
-  private final BucketCompactor compactor;
+  private final Compactor compactor;
 
   private State state = State.STARTING;
   private Mode mode;
@@ -270,7 +259,7 @@ final class Session {
   private int fwdEnd = -1;
 
   Session(long id, Channel client, UpstreamConnector connector, SharedUpstream shared, SessionRegistry registry,
-      int maxInFlight, BucketCompactor compactor) {
+      int maxInFlight, Compactor compactor) {
     this.compactor = compactor;
     this.id = id;
     this.client = client;
@@ -585,9 +574,9 @@ final class Session {
     }
     // On a shared connection a command that needs its own connection is rewritten when it is replayed there.
     if (compactor != null && (mode == Mode.PINNED || kind == CommandKind.PLAIN)) {
-      boolean mayReadThrough = lastInBatch && !inMulti && !streaming && replyMode == ReplyMode.ON
+      boolean mayContinue = !inMulti && !streaming && replyMode == ReplyMode.ON
           && (mode == Mode.SHARED || pinnedState == PinnedState.READY);
-      Rewrite rewrite = compactor.rewrite(command, client.alloc(), mayReadThrough);
+      Rewrite rewrite = compactor.rewrite(command, client.alloc(), mayContinue, mayContinue && lastInBatch);
       if (rewrite != null) {
         if (rewrite.isRefusal()) {
           refuseCommand(rewrite.error());
@@ -596,8 +585,8 @@ final class Session {
         Command rewritten = rewrite.command();
         if (inMulti && mode == Mode.PINNED) {
           queuedTransform = rewrite.transform(); // its reply comes in EXEC's array
-        } else if (rewrite.followUp() != null) {
-          replyEntry = new ReadThrough(rewrite.followUp());
+        } else if (rewrite.continuation() != null && mayContinue) {
+          replyEntry = new Continuing(rewrite.continuation());
           usedTransforms = true;
           readThroughWaiting = true; // nothing may be sent behind it until it is answered (see finishTransform)
         } else if (rewrite.transform() != null) {
@@ -614,7 +603,7 @@ final class Session {
         return;
       }
     }
-    boolean flushesScripts = compactor != null && BucketCompactor.flushesScripts(command);
+    boolean flushesScripts = compactor != null && Compactor.flushesScripts(command);
     dispatch(command, kind); // may hand the command's bytes on: look at it before
     if (flushesScripts) {
       reloadScript();

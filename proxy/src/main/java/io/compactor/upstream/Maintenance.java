@@ -47,12 +47,16 @@ public final class Maintenance implements AutoCloseable {
   /** Keys each maintenance pass walks (SCAN COUNT); the MATCH keeps only buckets. */
   private static final int SCAN_COUNT = 1000;
   private final int reapBatch;
-  private StatefulRedisConnection<byte[], byte[]> connection;
+  private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private ScanCursor reapCursor = ScanCursor.INITIAL;
   private boolean limitsKnown;
   private boolean warned;
   private boolean checkedScript;
   private volatile long reaped;
+  private io.compactor.compaction.compress.Dictionaries dictionaries;
+  private long nextDictionaryCheck;
+  /** Dictionary checks (and training) happen at most this often. */
+  private static final long DICTIONARY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private Maintenance(ProxyConfig config, byte[] scriptBody, String scriptSha, Limits limits,
       int fieldsPerBucketMax, int reapBatch) {
@@ -108,6 +112,9 @@ public final class Maintenance implements AutoCloseable {
         redis.scriptLoad(scriptBody);
       }
       checkedScript = true;
+      if (dictionaries != null && System.nanoTime() - nextDictionaryCheck >= 0) {
+        checkDictionaries();
+      }
       reap(redis);
       warned = false;
     } catch (RuntimeException e) {
@@ -119,7 +126,58 @@ public final class Maintenance implements AutoCloseable {
     }
   }
 
-  private RedisCommands<byte[], byte[]> commands() {
+  /**
+   * From now on, also keeps compression rules' dictionaries (adopting and training them) on this
+   * connection, about once a second.
+   */
+  public void manage(io.compactor.compaction.compress.Dictionaries dictionaries) {
+    executor.execute(() -> this.dictionaries = dictionaries);
+    dictionaries.onSampled(() -> executor.execute(this::checkDictionaries));
+  }
+
+  private void checkDictionaries() {
+    nextDictionaryCheck = System.nanoTime() + DICTIONARY_INTERVAL_NANOS;
+    try {
+      dictionaries.tick(store(commands()));
+    } catch (RuntimeException e) {
+      log.warn("dictionaries: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Dictionary {@code id} read from Redis now, on the caller's thread, or null when there is none or
+   * Redis does not answer within the connection's timeout. For the rare read of a value whose dictionary
+   * this proxy has not loaded yet (another proxy trained it moments ago).
+   */
+  public byte[] dictionary(int id) {
+    try {
+      return io.compactor.compaction.compress.Dictionaries.load(store(commands()), id);
+    } catch (RuntimeException e) {
+      log.warn("dictionary {} could not be read: {}", id, e.getMessage());
+      return null;
+    }
+  }
+
+  private static io.compactor.compaction.compress.Dictionaries.Store store(RedisCommands<byte[], byte[]> redis) {
+    return new io.compactor.compaction.compress.Dictionaries.Store() {
+      @Override
+      public byte[] get(byte[] key) {
+        return redis.get(key);
+      }
+
+      @Override
+      public void set(byte[] key, byte[] value) {
+        redis.set(key, value);
+      }
+
+      @Override
+      public long incr(byte[] key) {
+        return redis.incr(key);
+      }
+    };
+  }
+
+  private synchronized RedisCommands<byte[], byte[]> commands() {
     if (connection == null || !connection.isOpen()) {
       if (connection != null) {
         connection.close();

@@ -554,9 +554,20 @@ class ConfigLoaderTest {
     assertThat(fromFlag).isEqualTo(fromEnv);
   }
 
+  @Test
+  void rules_compress_withDefaultsAndSettings() {
+    ProxyConfig c = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: s, pattern: 'session:*', strategy: compress,"
+        + " codec: zstd-dict}, {name: p, pattern: 'page:*', strategy: compress, codec: ZSTD, level: 9, min-size: 100,"
+        + " dictionary-size: 4096, train-after: 500}]"));
+
+    assertThat(c.rules()).containsExactly(RuleConfig.compress("s", "session:*", "zstd-dict"),
+        new RuleConfig("p", "page:*", RuleConfig.Strategy.COMPRESS, RuleConfig.DEFAULT_FIELDS_PER_BUCKET,
+            RuleConfig.DEFAULT_BUCKETS, false, new RuleConfig.Compression("zstd", 9, 100, 4096, 500)));
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "[{name: m, pattern: 'a:*', strategy: zip}]                  | rules[0] (m).strategy: 'zip' (expected: bucket)",
+      "[{name: m, pattern: 'a:*', strategy: zip}]                  | rules[0] (m).strategy: 'zip' (expected: bucket or compress)",
       "[{name: 'bad name', pattern: 'a:*', strategy: bucket}]      | rules[0] (bad name).name: 'bad name'",
       "[{name: m, strategy: bucket}]                               | rules[0] (m).pattern",
       "[{name: m, pattern: 'a:*', strategy: bucket, bucket: 5}]    | rules[0] (m): unknown key 'bucket'",
@@ -564,6 +575,13 @@ class ConfigLoaderTest {
       "[{name: m, pattern: 'a:*', strategy: bucket, fields-per-bucket: 1}] | rules[0] (m).fields-per-bucket: 1",
       "[{name: m, pattern: 'a:*', strategy: bucket}, {name: m, pattern: 'b:*', strategy: bucket}] | rules[1] (m).name: 'm' (expected: a name no other rule has)",
       "{name: m}                                                   | rules: expected a list of rules",
+      "[{name: z, pattern: 'a:*', strategy: compress}]             | rules[0] (z).codec: missing (expected one of: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, auto)",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: gzip}] | rules[0] (z).codec: 'gzip' (expected one of: lz4, zstd",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, level: 30}] | rules[0] (z).level: 30 (expected: 1..19)",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, buckets: 4}] | rules[0] (z).buckets: set on a compress rule (expected: only on bucket rules)",
+      "[{name: z, pattern: 'a:*', strategy: bucket, codec: zstd}]  | rules[0] (z).codec: 'zstd' (expected: none; compressing bucket fields is not supported yet",
+      "[{name: z, pattern: 'a:*', strategy: bucket, level: 3}]     | rules[0] (z).level: set without a codec",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd-dict, train-after: 5}] | rules[0] (z).train-after: 5 (expected: 100..100000)",
   })
   void rules_invalid_namesRuleAndKey(String rules, String message) {
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("rules", rules)))

@@ -3,6 +3,7 @@ package io.compactor.compaction.bucket;
 import io.compactor.command.CommandSpecs;
 import io.compactor.command.CommandSpecs.Spec;
 import io.compactor.compaction.ReplyTransform;
+import io.compactor.compaction.Commands;
 import io.compactor.compaction.Rewrite;
 import io.compactor.config.RuleConfig;
 import io.compactor.resp.Command;
@@ -24,6 +25,9 @@ public final class BucketCompactor {
   public static final int DEFAULT_MAX_LISTPACK_VALUE = 64;
 
   private final BucketRule[] rules;
+  /** Every rule in order (first match wins across strategies) and, per index, its bucket rule or null. */
+  private final io.compactor.compaction.KeyRules keyRules;
+  private final BucketRule[] byIndex;
   private final boolean anyLegacy;
   /** The rules as the keyspace operations of the script take them: count, then name, prefix, suffix, n. */
   private final List<byte[]> rulesArgv;
@@ -32,9 +36,13 @@ public final class BucketCompactor {
   public BucketCompactor(List<RuleConfig> configs) {
     List<BucketRule> list = new ArrayList<>();
     boolean legacy = false;
-    for (RuleConfig c : configs) {
+    keyRules = new io.compactor.compaction.KeyRules(configs);
+    byIndex = new BucketRule[configs.size()];
+    for (int i = 0; i < configs.size(); i++) {
+      RuleConfig c = configs.get(i);
       if (c.strategy() == RuleConfig.Strategy.BUCKET) {
-        list.add(new BucketRule(c));
+        byIndex[i] = new BucketRule(c);
+        list.add(byIndex[i]);
         legacy |= c.legacyReads();
       }
     }
@@ -60,14 +68,10 @@ public final class BucketCompactor {
     this.maxValue = bytes(Integer.toString(Math.max(1, bytes)));
   }
 
-  /** The rule owning {@code key}, or null. */
+  /** The bucket rule owning {@code key}, or null (no rule, or an earlier rule of another strategy owns it). */
   public BucketRule ruleFor(byte[] key) {
-    for (BucketRule r : rules) {
-      if (r.matches(key)) {
-        return r;
-      }
-    }
-    return null;
+    int i = keyRules.owner(key);
+    return i < 0 ? null : byIndex[i];
   }
 
   List<BucketRule> rules() {
@@ -150,9 +154,9 @@ public final class BucketCompactor {
       case "TYPE" -> single(alloc, OP_TYPE, placed[0], null, null);
       case "INCR", "DECR", "INCRBY", "DECRBY" -> Rewrite.send(
           scratchCall(c, alloc, placed[0], 1, XI), ReplyTransform.BULK_TO_INTEGER);
-      case "BITFIELD", "BITFIELD_RO" -> hasWideBitfield(c)
+      case "BITFIELD", "BITFIELD_RO" -> Commands.hasWideBitfield(c)
           ? Rewrite.refuse("-ERR " + name + " with integer types wider than 53 bits can't be used on key '"
-              + printable(placed[0].key()) + "': rule '" + placed[0].rule().name() + "' stores it in a bucket, "
+              + Commands.printable(placed[0].key()) + "': rule '" + placed[0].rule().name() + "' stores it in a bucket, "
               + "whose scripts compute in doubles")
           : scratch(c, alloc, placed[0], 1);
       case "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX",
@@ -254,26 +258,6 @@ public final class BucketCompactor {
       a.add(c.arg(i));
     }
     return Command.of(alloc, a.toArray(new byte[0][]));
-  }
-
-  /** Whether a BITFIELD names an integer type of more than 53 bits (i54..i64, u54..u63). */
-  private static boolean hasWideBitfield(Command c) {
-    for (int i = 2; i < c.argc(); i++) {
-      int n = c.argLength(i);
-      if (n >= 3 && n <= 4) {
-        byte t = c.argByte(i, 0);
-        if (t == 'i' || t == 'I' || t == 'u' || t == 'U') {
-          try {
-            if (Integer.parseInt(c.argString(i).substring(1)) > 53) {
-              return true;
-            }
-          } catch (NumberFormatException e) {
-            // not a type
-          }
-        }
-      }
-    }
-    return false;
   }
 
   /**
@@ -416,7 +400,7 @@ public final class BucketCompactor {
   private Rewrite notAString(String command, Placement[] placed) {
     for (Placement p : placed) {
       if (p != null) {
-        return Rewrite.refuse("-ERR '" + command + "' can't be used on key '" + printable(p.key()) + "': rule '"
+        return Rewrite.refuse("-ERR '" + command + "' can't be used on key '" + Commands.printable(p.key()) + "': rule '"
             + p.rule().name() + "' stores it as a string in a bucket (bucket rules hold strings only)");
       }
     }
@@ -439,7 +423,7 @@ public final class BucketCompactor {
       }
       BucketRule rule = candidateRule(c, i);
       if (rule != null) {
-        return Rewrite.refuse("-ERR " + name + " can't name key '" + printable(c.arg(i)) + "': rule '"
+        return Rewrite.refuse("-ERR " + name + " can't name key '" + Commands.printable(c.arg(i)) + "': rule '"
             + rule.name() + "' stores it in a bucket, which scripts would not see as a string");
       }
     }
@@ -454,7 +438,7 @@ public final class BucketCompactor {
       }
       BucketRule rule = candidateRule(c, i);
       if (rule != null) {
-        return Rewrite.refuse("-ERR " + what + " names '" + printable(c.arg(i)) + "', which rule '" + rule.name()
+        return Rewrite.refuse("-ERR " + what + " names '" + Commands.printable(c.arg(i)) + "', which rule '" + rule.name()
             + "' stores in a bucket; this command would not see it as a string key");
       }
     }
@@ -462,7 +446,7 @@ public final class BucketCompactor {
   }
 
   private static Rewrite reserved(Command c, int i) {
-    return Rewrite.refuse("-ERR key '" + printable(c.arg(i)) + "' is in redis-compactor's reserved namespace ("
+    return Rewrite.refuse("-ERR key '" + Commands.printable(c.arg(i)) + "' is in redis-compactor's reserved namespace ("
         + BucketRule.NAMESPACE + "); it can't be used through the proxy");
   }
 
@@ -481,43 +465,14 @@ public final class BucketCompactor {
     return true;
   }
 
-  /** The first rule matching argument {@code i}; checks literal prefixes before copying the key. */
+  /** The bucket rule owning argument {@code i}, or null. */
   private BucketRule candidateRule(Command c, int i) {
-    byte[] key = null;
-    int len = c.argLength(i);
-    for (BucketRule r : rules) {
-      byte[] prefix = r.prefixRef();
-      if (len < prefix.length) {
-        continue;
-      }
-      boolean ok = true;
-      for (int j = 0; j < prefix.length; j++) {
-        if (c.argByte(i, j) != prefix[j]) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) {
-        continue;
-      }
-      if (key == null) {
-        key = c.arg(i);
-      }
-      if (r.matches(key)) {
-        return r;
-      }
-    }
-    return null;
+    int owner = keyRules.owner(c, i);
+    return owner < 0 ? null : byIndex[owner];
   }
 
   private static String name(Command c) {
-    return printable(c.arg(0)).toUpperCase(java.util.Locale.ROOT);
-  }
-
-  /** A key for an error line: no CR/LF, at most 100 characters. */
-  static String printable(byte[] key) {
-    String s = new String(key, StandardCharsets.UTF_8).replace('\r', ' ').replace('\n', ' ');
-    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    return Commands.printable(c.arg(0)).toUpperCase(java.util.Locale.ROOT);
   }
 
   private static byte[] bytes(String s) {

@@ -58,11 +58,6 @@ public final class BucketRule {
     return prefix.clone();
   }
 
-  /** The literal prefix itself, not copied: callers must not change it. */
-  byte[] prefixRef() {
-    return prefix;
-  }
-
   byte[] suffix() {
     return suffix.clone();
   }
@@ -134,7 +129,7 @@ public final class BucketRule {
   }
 
   /** The hash tag as Redis Cluster reads it (between the first '{' and the next '}', non-empty), or null. */
-  static byte[] hashTag(byte[] key) {
+  public static byte[] hashTag(byte[] key) {
     int end = hashTagEnd(key);
     return end < 0 ? null : java.util.Arrays.copyOfRange(key, indexOf(key, (byte) '{') + 1, end);
   }

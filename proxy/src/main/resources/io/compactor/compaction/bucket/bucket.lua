@@ -45,6 +45,62 @@ elseif op == 'set' then
   end
 end
 
+-- Compression rules (op 'z'): a string command on keys whose values may be compressed envelopes (first
+-- byte 0xFC), which Lua can't decode. ARGV[4] kind: 'r' a read, 'w' a write, 'i' a write answering a
+-- 64-bit integer; ARGV[5] n, the command's keys KEYS[1..n] (KEYS[n+1..2n]: scratch keys for reads);
+-- ARGV[6..5+2n] per key the envelope the proxy decoded ('' when none) and its decoded value; then the
+-- argument index of each key; then the command. A key holding an envelope the proxy has not decoded is
+-- answered with {0xFC '__rc:z', i, envelope}: the proxy decodes it and calls again. Otherwise a read runs
+-- on scratch copies of the decoded values and a write on the key itself, which keeps the decoded value
+-- (uncompressed until the next SET); a written value that starts with 0xFC is escaped again.
+if op == 'z' then
+  local kind, n = ARGV[4], tonumber(ARGV[5])
+  local at = 6 + 2 * n
+  local args = {}
+  for i = at + n, #ARGV do
+    args[#args + 1] = ARGV[i]
+  end
+  local scratched = false
+  for i = 1, n do
+    local v = redis.pcall('GET', KEYS[i])
+    if type(v) == 'string' and #v >= 2 and string.byte(v, 1) == 252 then
+      if ARGV[4 + 2 * i] ~= v then
+        return { '\252__rc:z', tostring(i), v }
+      end
+      if kind == 'r' then
+        redis.call('SET', KEYS[n + i], ARGV[5 + 2 * i])
+        args[tonumber(ARGV[at + i - 1]) + 1] = KEYS[n + i]
+        scratched = true
+      else
+        redis.call('SET', KEYS[i], ARGV[5 + 2 * i], 'KEEPTTL')
+      end
+    end
+  end
+  local r = redis.pcall(unpack(args))
+  if kind == 'r' then
+    if scratched then
+      for i = 1, n do
+        redis.call('DEL', KEYS[n + i])
+      end
+    end
+    return r
+  end
+  local nv = redis.pcall('GET', KEYS[1])
+  if type(nv) == 'string' and string.byte(nv, 1) == 252 then
+    local len, header = #nv, ''
+    repeat
+      local b = len % 128
+      len = math.floor(len / 128)
+      header = header .. string.char(len > 0 and b + 128 or b)
+    until len == 0
+    redis.call('SET', KEYS[1], '\252\16' .. header .. nv, 'KEEPTTL')
+  end
+  if kind == 'i' and type(r) == 'number' then
+    return nv -- the exact 64-bit result (Lua numbers are doubles), turned into an integer by the proxy
+  end
+  return r
+end
+
 local now_ms
 local function now()
   if not now_ms then
@@ -568,7 +624,7 @@ elseif op == 'dbsize' then
   for _, b in ipairs(redis.call('KEYS', '__rc:b:*')) do
     n = n - 1 + redis.call('HLEN', b)
   end
-  return n
+  return n - #redis.call('KEYS', '__rc:d:*') -- compression dictionaries
 
 elseif op == 'reap' then
   -- active expiry: drop the expired fields of buckets KEYS[1..n]

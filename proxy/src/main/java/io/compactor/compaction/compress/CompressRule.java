@@ -1,0 +1,119 @@
+package io.compactor.compaction.compress;
+
+import io.compactor.codec.CodecKind;
+import io.compactor.codec.Encoder;
+import io.compactor.codec.Sampler;
+import io.compactor.codec.ValueCodecs;
+import io.compactor.config.RuleConfig;
+
+/**
+ * One compression rule at run time: the encoder its values get now, and (for dictionary and {@code auto}
+ * codecs) the sample of written values the next dictionary is trained on. The encoder changes when a
+ * dictionary is trained or loaded; values written with an earlier one stay readable, because every
+ * envelope names its codec and dictionary. Thread-safe.
+ */
+public final class CompressRule {
+  /** Values kept for training: at most this many, and at most {@link #SAMPLE_BYTES} in all. */
+  static final int SAMPLES = 10_000;
+  static final long SAMPLE_BYTES = 8L << 20;
+
+  private final RuleConfig config;
+  private final CodecKind kind;
+  private final ValueCodecs codecs;
+  private final Sampler sampler;
+  private volatile Encoder encoder;
+  /** Called once, when the sample first holds {@code train-after} values (the maintenance thread trains). */
+  private volatile Runnable onSampled;
+  private volatile boolean sampledReported;
+
+  public CompressRule(RuleConfig config, ValueCodecs codecs) {
+    this.config = config;
+    this.codecs = codecs;
+    this.kind = CodecKind.parse(config.compression().codec());
+    this.sampler = wantsDictionary() ? new Sampler(SAMPLES, SAMPLE_BYTES) : null;
+    // auto starts with zstd and settles on a codec once a sample has been measured
+    this.encoder = codecs.encoder(kind == CodecKind.AUTO ? CodecKind.ZSTD : kind, level(), minSize(), 0);
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public RuleConfig config() {
+    return config;
+  }
+
+  /** The codec the rule names ({@code auto} included). */
+  public CodecKind kind() {
+    return kind;
+  }
+
+  /** The codec values are encoded with now. */
+  public CodecKind currentKind() {
+    return encoder.kind();
+  }
+
+  /** The dictionary new values are encoded with, 0 when none. */
+  public int dictionaryId() {
+    return encoder.dictId();
+  }
+
+  /** Whether this rule trains dictionaries (a dictionary codec, or {@code auto}). */
+  public boolean wantsDictionary() {
+    return kind.usesDictionary() || kind == CodecKind.AUTO;
+  }
+
+  /** The sample of written values, or null when the rule trains no dictionary. */
+  public Sampler sampler() {
+    return sampler;
+  }
+
+  int level() {
+    return config.compression().level();
+  }
+
+  int minSize() {
+    return config.compression().minSize();
+  }
+
+  /** What to store for a value a client writes. */
+  public byte[] encode(byte[] value) {
+    if (sampler != null) {
+      sampler.offer(value);
+      if (!sampledReported && sampler.size() >= config.compression().trainAfter()) {
+        sampledReported = true;
+        Runnable r = onSampled;
+        if (r != null) {
+          r.run();
+        }
+      }
+    }
+    return looksNumeric(value) ? value : encoder.encode(value);
+  }
+
+  /**
+   * Values made only of digits, signs, points and exponents are stored as they are, so the INCR and
+   * HINCRBY families keep working on them in Redis itself (and they hardly compress).
+   */
+  static boolean looksNumeric(byte[] value) {
+    if (value.length == 0) {
+      return false;
+    }
+    for (byte b : value) {
+      if (!((b >= '0' && b <= '9') || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs {@code action} (once) when enough values have been sampled to train the first dictionary. */
+  public void onSampled(Runnable action) {
+    this.onSampled = action;
+  }
+
+  /** From now on, encode with {@code chosen} and dictionary {@code dictId} (0: none). */
+  public void use(CodecKind chosen, int dictId) {
+    encoder = codecs.encoder(chosen, level(), minSize(), dictId);
+  }
+}

@@ -1,0 +1,138 @@
+package io.compactor.compaction.compress;
+
+import io.compactor.codec.AutoSelector;
+import io.compactor.codec.CodecException;
+import io.compactor.codec.CodecKind;
+import io.compactor.codec.DictionaryTrainer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The zstd dictionaries of compression rules, kept in Redis so every proxy on it shares them:
+ * {@code __rc:d:<id>} holds dictionary {@code id} (ids come from {@code INCR __rc:d:next} and are never
+ * reused or deleted by the proxy), {@code __rc:d:rule:<name>} the dictionary and codec a rule encodes
+ * with now ({@code "<id> <codec>"}). Each proxy adopts what a rule's key names, and trains the rule's first
+ * dictionary itself once it has sampled {@code train-after} values. Runs on the maintenance thread.
+ */
+public final class Dictionaries {
+  private static final Logger log = LoggerFactory.getLogger(Dictionaries.class);
+
+  /** Encode speed below which {@code auto} does not pick a codec, MB/s of values. */
+  static final double AUTO_MIN_MB_PER_SECOND = 50;
+
+  /** Where dictionaries live; the maintenance connection implements it. */
+  public interface Store {
+    byte[] get(byte[] key);
+
+    void set(byte[] key, byte[] value);
+
+    long incr(byte[] key);
+  }
+
+  private final List<CompressRule> rules;
+  private final io.compactor.codec.ValueCodecs codecs;
+
+  public Dictionaries(CompressCompactor compactor) {
+    this.rules = compactor.rules();
+    this.codecs = compactor.codecs();
+  }
+
+  /** Runs {@code check} (which calls {@link #tick} off the event loop) as soon as a rule has its sample. */
+  public void onSampled(Runnable check) {
+    for (CompressRule rule : rules) {
+      if (rule.wantsDictionary()) {
+        rule.onSampled(check);
+      }
+    }
+  }
+
+  /** Dictionary {@code id}'s bytes, or null when Redis has none. */
+  public static byte[] load(Store store, int id) {
+    return store.get(dictionaryKey(id));
+  }
+
+  /** Adopts each rule's current dictionary, and trains the first one where it is due. */
+  public void tick(Store store) {
+    for (CompressRule rule : rules) {
+      if (!rule.wantsDictionary()) {
+        continue;
+      }
+      byte[] current = store.get(ruleKey(rule));
+      if (current != null) {
+        adopt(store, rule, new String(current, StandardCharsets.US_ASCII));
+      } else if (rule.sampler().size() >= rule.config().compression().trainAfter()) {
+        train(store, rule);
+      }
+    }
+  }
+
+  /** Trains a dictionary for {@code rule} from its sample now, stores it and makes it the rule's. */
+  public void train(Store store, CompressRule rule) {
+    List<byte[]> samples = rule.sampler().snapshot();
+    int size = rule.config().compression().dictionarySize();
+    CodecKind kind = rule.kind();
+    byte[] dict;
+    try {
+      if (kind == CodecKind.AUTO) {
+        dict = DictionaryTrainer.train(samples, size);
+        AutoSelector.Choice choice = AutoSelector.choose(samples, dict, AUTO_MIN_MB_PER_SECOND);
+        kind = choice.chosen().kind();
+        log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
+            String.format("%.3f", choice.chosen().ratio()), choice.tried());
+        if (kind.usesMsgpack() && kind.usesDictionary()) {
+          dict = DictionaryTrainer.train(samples, size, kind); // on the packed form the values will have
+        }
+      } else {
+        dict = DictionaryTrainer.train(samples, size, kind);
+      }
+    } catch (CodecException e) {
+      log.warn("rule '{}': no dictionary trained from {} sampled values: {}", rule.name(), samples.size(),
+          e.getMessage());
+      return;
+    }
+    int id = Math.toIntExact(store.incr(NEXT));
+    store.set(dictionaryKey(id), dict);
+    codecs.putDictionary(id, dict);
+    rule.use(kind, id); // before other proxies hear of it
+    store.set(ruleKey(rule), (id + " " + kind.configName()).getBytes(StandardCharsets.US_ASCII));
+    log.info("rule '{}': trained dictionary {} ({} bytes) on {} sampled values", rule.name(), id, dict.length,
+        samples.size());
+  }
+
+  private void adopt(Store store, CompressRule rule, String current) {
+    String[] parts = current.trim().split(" ");
+    int id;
+    CodecKind kind;
+    try {
+      id = Integer.parseInt(parts[0]);
+      kind = CodecKind.parse(parts.length > 1 ? parts[1] : rule.kind().configName());
+    } catch (IllegalArgumentException e) {
+      log.warn("rule '{}': ignoring unreadable {} ({})", rule.name(), new String(ruleKey(rule),
+          StandardCharsets.US_ASCII), e.getMessage());
+      return;
+    }
+    if (id == rule.dictionaryId() && kind == rule.currentKind()) {
+      return;
+    }
+    byte[] dict = load(store, id);
+    if (dict == null) {
+      log.warn("rule '{}': dictionary {} is missing from Redis; keeping the current encoder", rule.name(), id);
+      return;
+    }
+    codecs.putDictionary(id, dict);
+    rule.use(kind, id);
+    log.info("rule '{}': now encoding with {} and dictionary {}", rule.name(), kind.configName(), id);
+  }
+
+  static byte[] dictionaryKey(int id) {
+    return ("__rc:d:" + id).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static byte[] ruleKey(CompressRule rule) {
+    return ("__rc:d:rule:" + rule.name()).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static final byte[] NEXT = "__rc:d:next".getBytes(StandardCharsets.US_ASCII);
+}
