@@ -110,7 +110,12 @@ public final class ProxyServer implements AutoCloseable {
           .childHandler(initializer);
       Channel ch = b.bind(config.server().listen().toAddress()).sync().channel();
       if (config.admin().listen() != null) {
-        admin = AdminServer.start(config.admin().listen(), connector, workers.next(), initializer::connections);
+        admin = AdminServer.start(config.admin().listen(), connector, workers.next(), initializer::connections,
+            rule -> {
+              Maintenance m = maintenance.get();
+              return m == null ? java.util.concurrent.CompletableFuture.completedFuture("no compression rules")
+                  : m.trainDictionary(rule);
+            });
       }
       log.info("listening on {} ({} io threads, {}, {}), upstream {}", ch.localAddress(), threads,
           epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",

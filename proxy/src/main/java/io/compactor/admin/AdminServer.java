@@ -34,6 +34,17 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(HostPort listen, UpstreamConnector connector, EventLoop loop,
       IntSupplier connections) throws IOException {
+    return start(listen, connector, loop, connections, rule -> java.util.concurrent.CompletableFuture.completedFuture(
+        "no compression rules"));
+  }
+
+  /**
+   * As {@link #start(HostPort, UpstreamConnector, EventLoop, IntSupplier)}, with {@code POST
+   * /dictionaries/train?rule=NAME}, which trains a compression rule's dictionary now through {@code train}.
+   */
+  public static AdminServer start(HostPort listen, UpstreamConnector connector, EventLoop loop,
+      IntSupplier connections, java.util.function.Function<String, java.util.concurrent.CompletableFuture<String>> train)
+      throws IOException {
     HttpServer http = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 16);
     UpstreamProbe probe = new UpstreamProbe(connector, loop);
     http.createContext("/health/live", ex -> respond(ex, 200,
@@ -51,7 +62,27 @@ public final class AdminServer implements AutoCloseable {
         respond(ex, 503, "{\"status\":\"not ready\",\"reason\":\"" + json(problem) + "\"}\n");
       }
     });
-    http.createContext("/", ex -> respond(ex, 404, "{\"error\":\"not found\",\"paths\":[\"/health/live\",\"/health/ready\"]}\n"));
+    http.createContext("/dictionaries/train", ex -> {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        respond(ex, 405, "{\"error\":\"use POST /dictionaries/train?rule=NAME\"}\n");
+        return;
+      }
+      String query = ex.getRequestURI().getQuery();
+      String rule = query != null && query.startsWith("rule=") ? query.substring(5) : null;
+      if (rule == null || rule.isEmpty()) {
+        respond(ex, 400, "{\"error\":\"missing rule (POST /dictionaries/train?rule=NAME)\"}\n");
+        return;
+      }
+      String outcome;
+      try {
+        outcome = train.apply(rule).get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        outcome = "training failed: " + e;
+      }
+      respond(ex, outcome.contains("trained dictionary") ? 200 : 409, "{\"outcome\":\"" + json(outcome) + "\"}\n");
+    });
+    http.createContext("/", ex -> respond(ex, 404, "{\"error\":\"not found\",\"paths\":[\"/health/live\",\"/health/ready\","
+        + "\"/dictionaries/train\"]}\n"));
     http.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "compactor-admin");
       t.setDaemon(true);

@@ -135,6 +135,20 @@ public final class Maintenance implements AutoCloseable {
     dictionaries.onSampled(() -> executor.execute(this::checkDictionaries));
   }
 
+  /** Trains rule {@code ruleName}'s dictionary now, on the maintenance thread; the outcome in words. */
+  public java.util.concurrent.CompletableFuture<String> trainDictionary(String ruleName) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      if (dictionaries == null) {
+        return "no compression rules";
+      }
+      try {
+        return dictionaries.trainNow(store(commands()), ruleName);
+      } catch (RuntimeException e) {
+        return "training failed: " + e.getMessage();
+      }
+    }, executor);
+  }
+
   private void checkDictionaries() {
     nextDictionaryCheck = System.nanoTime() + DICTIONARY_INTERVAL_NANOS;
     try {

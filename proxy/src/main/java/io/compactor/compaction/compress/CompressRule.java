@@ -20,7 +20,11 @@ public final class CompressRule {
   private final RuleConfig config;
   private final CodecKind kind;
   private final ValueCodecs codecs;
-  private final Sampler sampler;
+  private volatile Sampler sampler;
+  private final java.util.concurrent.atomic.LongAdder windowLogical = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder windowStored = new java.util.concurrent.atomic.LongAdder();
+  /** stored/logical bytes measured right after the current dictionary came into use (NaN: not yet). */
+  volatile double baseline = Double.NaN;
   private volatile Encoder encoder;
   /** Called once, when the sample first holds {@code train-after} values (the maintenance thread trains). */
   private volatile Runnable onSampled;
@@ -78,6 +82,7 @@ public final class CompressRule {
 
   /** What to store for a value a client writes. */
   public byte[] encode(byte[] value) {
+    Sampler sampler = this.sampler;
     if (sampler != null) {
       sampler.offer(value);
       if (!sampledReported && sampler.size() >= config.compression().trainAfter()) {
@@ -88,7 +93,33 @@ public final class CompressRule {
         }
       }
     }
-    return looksNumeric(value) ? value : encoder.encode(value);
+    byte[] out = looksNumeric(value) ? value : encoder.encode(value);
+    windowLogical.add(value.length);
+    windowStored.add(out.length);
+    return out;
+  }
+
+  /**
+   * Stored over logical bytes of the values encoded since the last call that returned a number; NaN (and
+   * the counts kept) while fewer than {@code minBytes} were written.
+   */
+  double takeWindowRatio(long minBytes) {
+    long logical = windowLogical.sumThenReset();
+    long stored = windowStored.sumThenReset();
+    if (logical < minBytes) {
+      windowLogical.add(logical);
+      windowStored.add(stored);
+      return Double.NaN;
+    }
+    return stored / (double) logical;
+  }
+
+  /** Starts a new sample (after a dictionary was trained on the old one). */
+  void resetSample() {
+    if (sampler != null) {
+      sampler = new Sampler(SAMPLES, SAMPLE_BYTES);
+      sampledReported = false;
+    }
   }
 
   /**

@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
 public final class Dictionaries {
   private static final Logger log = LoggerFactory.getLogger(Dictionaries.class);
 
+  /** Bytes written between two looks at a rule's compression ratio. */
+  static final long DRIFT_WINDOW_BYTES = 4L << 20;
+  /** A ratio this much worse than right after training makes the rule train a new dictionary. */
+  static final double DRIFT = 1.2;
+
   /** Encode speed below which {@code auto} does not pick a codec, MB/s of values. */
   static final double AUTO_MIN_MB_PER_SECOND = 50;
 
@@ -62,6 +67,11 @@ public final class Dictionaries {
       byte[] current = store.get(ruleKey(rule));
       if (current != null) {
         adopt(store, rule, new String(current, StandardCharsets.US_ASCII));
+        if (rule.dictionaryId() != 0 && drifted(rule)) {
+          log.info("rule '{}': compression ratio drifted from {} to {}: training a new dictionary", rule.name(),
+              String.format("%.3f", rule.baseline), String.format("%.3f", lastRatio));
+          train(store, rule);
+        }
       } else if (rule.sampler().size() >= rule.config().compression().trainAfter()) {
         train(store, rule);
       }
@@ -96,9 +106,48 @@ public final class Dictionaries {
     store.set(dictionaryKey(id), dict);
     codecs.putDictionary(id, dict);
     rule.use(kind, id); // before other proxies hear of it
+    rule.baseline = Double.NaN;
+    rule.resetSample();
     store.set(ruleKey(rule), (id + " " + kind.configName()).getBytes(StandardCharsets.US_ASCII));
     log.info("rule '{}': trained dictionary {} ({} bytes) on {} sampled values", rule.name(), id, dict.length,
         samples.size());
+  }
+
+  private double lastRatio;
+
+  /** Whether the rule's recent ratio is {@link #DRIFT} times its ratio after training, with a fresh sample. */
+  private boolean drifted(CompressRule rule) {
+    double ratio = rule.takeWindowRatio(DRIFT_WINDOW_BYTES);
+    if (Double.isNaN(ratio)) {
+      return false;
+    }
+    lastRatio = ratio;
+    if (Double.isNaN(rule.baseline)) {
+      rule.baseline = ratio;
+      return false;
+    }
+    return ratio > rule.baseline * DRIFT && rule.sampler().size() >= rule.config().compression().trainAfter();
+  }
+
+  /**
+   * Trains {@code ruleName}'s dictionary now, on demand (the admin endpoint): a description of the outcome,
+   * or of why not.
+   */
+  public String trainNow(Store store, String ruleName) {
+    for (CompressRule rule : rules) {
+      if (rule.name().equals(ruleName)) {
+        if (!rule.wantsDictionary()) {
+          return "rule '" + ruleName + "' uses codec " + rule.kind().configName() + ", which takes no dictionary";
+        }
+        int before = rule.dictionaryId();
+        int samples = rule.sampler().size();
+        train(store, rule);
+        return rule.dictionaryId() != before
+            ? "rule '" + ruleName + "': trained dictionary " + rule.dictionaryId() + " on " + samples + " sampled values"
+            : "rule '" + ruleName + "': no dictionary trained from " + samples + " sampled values (see the log)";
+      }
+    }
+    return "no compression rule is named '" + ruleName + "'";
   }
 
   private void adopt(Store store, CompressRule rule, String current) {
@@ -123,6 +172,7 @@ public final class Dictionaries {
     }
     codecs.putDictionary(id, dict);
     rule.use(kind, id);
+    rule.baseline = Double.NaN;
     log.info("rule '{}': now encoding with {} and dictionary {}", rule.name(), kind.configName(), id);
   }
 

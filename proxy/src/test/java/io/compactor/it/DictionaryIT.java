@@ -1,0 +1,105 @@
+package io.compactor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Dictionaries trained on demand (the admin endpoint) and again when the data drifts. */
+class DictionaryIT {
+  @RegisterExtension
+  static final ProxyEnvironment ENV = ProxyEnvironment.redis().with("admin.listen", "127.0.0.1:0")
+      .with("rules", "[{name: s, pattern: 's:*', strategy: compress, codec: zstd-dict, train-after: 100000},"
+          + " {name: d, pattern: 'd:*', strategy: compress, codec: zstd-dict, train-after: 200},"
+          + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
+
+  private static HttpResponse<String> post(String path) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    URI uri = URI.create("http://127.0.0.1:" + ENV.proxy().adminAddress().getPort() + path);
+    return http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody())
+        .timeout(Duration.ofSeconds(70)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String current(RespClient upstream, String rule) throws Exception {
+    List<String> r = RespClient.flatten(upstream.call("GET", "__rc:d:rule:" + rule));
+    return r.isEmpty() ? null : r.get(0);
+  }
+
+  @Test
+  void train_onDemand_thenValuesUseTheDictionary() throws Exception {
+    assertThat(post("/dictionaries/train?rule=nope").body()).contains("no compression rule is named 'nope'");
+    assertThat(post("/dictionaries/train?rule=z").body()).contains("uses codec zstd, which takes no dictionary");
+    assertThat(post("/dictionaries/train").statusCode()).isEqualTo(400);
+    try (RespClient proxy = ENV.proxyClient(); RespClient upstream = ENV.upstreamClient()) {
+      proxy.call("SET", "s:0", CompressContract.json(0));
+      HttpResponse<String> tooFew = post("/dictionaries/train?rule=s");
+      assertThat(tooFew.statusCode()).isEqualTo(409);
+      assertThat(tooFew.body()).contains("no dictionary trained from 1 sampled values");
+      for (int i = 1; i < 300; i++) {
+        proxy.call("SET", "s:" + i, CompressContract.json(i));
+      }
+      HttpResponse<String> trained = post("/dictionaries/train?rule=s");
+      assertThat(trained.statusCode()).as(trained.body()).isEqualTo(200);
+      assertThat(trained.body()).matches("\\{\"outcome\":\"rule 's': trained dictionary [0-9]+ on 300 sampled values\"}\\n");
+      assertThat(current(upstream, "s")).matches("[0-9]+ zstd-dict");
+      proxy.call("SET", "s:new", CompressContract.json(7));
+      byte[] stored = CompressContract.body(upstream.call("GET", "s:new"));
+      assertThat(stored[1]).as("codec: zstd with a dictionary").isEqualTo((byte) 0x13);
+      assertThat(CompressContract.body(proxy.call("GET", "s:new")))
+          .isEqualTo(CompressContract.json(7).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A purchase order as JSON: none of the session JSON's field names or vocabulary. */
+  static String order(int j) {
+    java.util.Random r = new java.util.Random(j);
+    String[] cities = {"Zaragoza", "Quimper", "Vladivostok", "Yokohama", "Kalgoorlie", "Whitehorse"};
+    return "{\"orderNumber\":\"PO-" + (100000 + j) + "\",\"shippingAddress\":{\"city\":\""
+        + cities[r.nextInt(cities.length)] + "\",\"postcode\":\"" + (10000 + r.nextInt(89999)) + "\"},"
+        + "\"lineItems\":[{\"articleCode\":\"ART" + r.nextInt(500) + "\",\"quantityOrdered\":" + r.nextInt(9)
+        + ",\"unitPriceCents\":" + r.nextInt(100000) + "}],\"paymentMethod\":\"invoice\",\"warehouse\":\"north\"}";
+  }
+
+  @Test
+  void drift_trainsANewDictionary_oldValuesStayReadable() throws Exception {
+    List<String> texts = new ArrayList<>();
+    try (RespClient proxy = ENV.proxyClient(); RespClient upstream = ENV.upstreamClient()) {
+      int i = 0;
+      // JSON first: the first dictionary is trained on it, then more JSON sets the ratio to beat
+      for (; i < 25_000; i++) {
+        proxy.send("SET", "d:" + i, CompressContract.json(i));
+        if (i % 1000 == 999) {
+          proxy.readReplies(1000);
+        }
+      }
+      String first = current(upstream, "d");
+      assertThat(first).as("a dictionary trained on the JSON").isNotNull();
+      // then documents of another shape, which the first dictionary knows nothing of: after a window of
+      // them the ratio is worse than after training, and the rule trains again
+      for (int j = 0; j < 40_000; j++) {
+        String t = order(j);
+        texts.add(t);
+        proxy.call("SET", "d:t" + j, t);
+        if (j % 1000 == 999 && !first.equals(current(upstream, "d"))) {
+          break;
+        }
+      }
+      ENV.awaitUpstream(s -> !s.contains(first), "a second dictionary for rule d", "GET", "__rc:d:rule:d");
+      for (int k = 0; k < 25_000; k += 997) {
+        assertThat(CompressContract.body(proxy.call("GET", "d:" + k)))
+            .isEqualTo(CompressContract.json(k).getBytes(StandardCharsets.UTF_8));
+      }
+      for (int k = 0; k < texts.size(); k += 97) {
+        assertThat(CompressContract.body(proxy.call("GET", "d:t" + k))).isEqualTo(texts.get(k).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+}
