@@ -7,6 +7,7 @@ import io.compactor.codec.ValueCodecs;
 import io.compactor.compaction.Compactor;
 import io.compactor.compaction.bucket.BucketCompactor;
 import io.compactor.compaction.compress.CompressCompactor;
+import io.compactor.compaction.compress.CompressRule;
 import io.compactor.compaction.compress.Dictionaries;
 import io.compactor.config.RuleConfig;
 import io.compactor.compaction.bucket.BucketScript;
@@ -89,7 +90,7 @@ public final class ProxyServer implements AutoCloseable {
         Maintenance m = maintenance.get();
         return m == null ? null : m.dictionary(id);
       }, config.limits().maxBulkBytes());
-      BucketCompactor buckets = new BucketCompactor(config.rules());
+      BucketCompactor buckets = new BucketCompactor(config.rules(), codecs);
       CompressCompactor compression = new CompressCompactor(config.rules(), codecs);
       Compactor compactor = new Compactor(buckets, compression.isEmpty() ? null : compression);
       UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass,
@@ -127,8 +128,10 @@ public final class ProxyServer implements AutoCloseable {
         server.maintenance = Maintenance.start(config, BucketScript.body(), BucketScript.sha(),
             buckets::maxListpackValue, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : 50);
         maintenance.set(server.maintenance);
-        if (!compression.isEmpty()) {
-          server.maintenance.manage(new Dictionaries(compression));
+        List<CompressRule> coded = new java.util.ArrayList<>(compression.rules());
+        coded.addAll(buckets.compressedRules());
+        if (!coded.isEmpty()) {
+          server.maintenance.manage(new Dictionaries(coded, codecs));
         }
         log.info("{} rule(s): {}", config.rules().size(), config.rules().stream()
             .map(r -> r.name() + " " + r.pattern() + " " + r.strategy().name().toLowerCase(java.util.Locale.ROOT)

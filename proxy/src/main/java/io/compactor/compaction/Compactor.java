@@ -58,25 +58,7 @@ public final class Compactor {
     if (b.isRefusal()) {
       return b;
     }
-    return Rewrite.send(b.command(), then(b.transform(), z.transform()));
-  }
-
-  /** {@code first}, then {@code second} on its result (either may be null). */
-  private static ReplyTransform then(ReplyTransform first, ReplyTransform second) {
-    if (first == null) {
-      return second;
-    }
-    if (second == null) {
-      return first;
-    }
-    return (frame, alloc) -> {
-      io.netty.buffer.ByteBuf mid = first.apply(frame, alloc);
-      try {
-        return second.apply(mid, alloc);
-      } finally {
-        mid.release();
-      }
-    };
+    return Rewrite.send(b.command(), ReplyTransform.andThen(b.transform(), z.transform()));
   }
 
   /** See {@link BucketCompactor#flushesScripts}. */

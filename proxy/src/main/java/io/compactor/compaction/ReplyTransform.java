@@ -64,4 +64,22 @@ public interface ReplyTransform {
       return out;
     };
   }
+
+  /** {@code first}, then {@code second} on its result (either may be null). */
+  static ReplyTransform andThen(ReplyTransform first, ReplyTransform second) {
+    if (first == null) {
+      return second;
+    }
+    if (second == null) {
+      return first;
+    }
+    return (frame, alloc) -> {
+      ByteBuf mid = first.apply(frame, alloc);
+      try {
+        return second.apply(mid, alloc);
+      } finally {
+        mid.release();
+      }
+    };
+  }
 }

@@ -48,6 +48,32 @@ public record Rewrite(Command command, String error, ReplyTransform transform, C
     return error != null;
   }
 
+  /** This rewrite with {@code t} applied to the client's reply too, whichever round trip gives it. */
+  public Rewrite decodedBy(ReplyTransform t) {
+    if (t == null || error != null) {
+      return this;
+    }
+    return new Rewrite(command, null, ReplyTransform.andThen(transform, t),
+        continuation == null ? null : wrap(continuation, t));
+  }
+
+  private static Continuation wrap(Continuation c, ReplyTransform t) {
+    return (frame, alloc) -> {
+      Continuation.Step s = c.next(frame, alloc);
+      if (s.reply() != null) {
+        try {
+          return Continuation.Step.reply(t.apply(s.reply(), alloc));
+        } finally {
+          s.reply().release();
+        }
+      }
+      Continuation then = s.then() == null
+          ? (f, a) -> Continuation.Step.reply(t.apply(f, a))
+          : wrap(s.then(), t);
+      return Continuation.Step.send(s.command(), then);
+    };
+  }
+
   /** A bulk string that is empty or does not start with a bucket envelope byte (0xFD..0xFF); or an error. */
   static boolean isPlainValue(io.netty.buffer.ByteBuf frame) {
     int r = frame.readerIndex();

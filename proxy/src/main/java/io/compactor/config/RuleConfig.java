@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * @param buckets other keys: number of buckets a stable hash spreads them over
  * @param legacyReads whether a key missing from its bucket is also looked up as a plain string key
  *     written before the rule existed (one extra lookup per miss; turn off once migrated)
- * @param compression how values are compressed; required for {@code strategy: compress}, not (yet)
- *     accepted on bucket rules
+ * @param compression how values are compressed; required for {@code strategy: compress}, optional for
+ *     bucket rules (then fields hold compressed values)
  */
 public record RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
     boolean legacyReads, Compression compression) {
@@ -97,10 +97,6 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
     }
     if (strategy == Strategy.COMPRESS && compression == null) {
       throw new IllegalArgumentException("codec: missing (expected one of: " + String.join(", ", CODECS) + ")");
-    }
-    if (strategy == Strategy.BUCKET && compression != null) {
-      throw new IllegalArgumentException("codec: '" + compression.codec() + "' (expected: none; compressing "
-          + "bucket fields is not supported yet, use a separate rule with strategy: compress)");
     }
   }
 

@@ -579,7 +579,6 @@ class ConfigLoaderTest {
       "[{name: z, pattern: 'a:*', strategy: compress, codec: gzip}] | rules[0] (z).codec: 'gzip' (expected one of: lz4, zstd",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, level: 30}] | rules[0] (z).level: 30 (expected: 1..19)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, buckets: 4}] | rules[0] (z).buckets: set on a compress rule (expected: only on bucket rules)",
-      "[{name: z, pattern: 'a:*', strategy: bucket, codec: zstd}]  | rules[0] (z).codec: 'zstd' (expected: none; compressing bucket fields is not supported yet",
       "[{name: z, pattern: 'a:*', strategy: bucket, level: 3}]     | rules[0] (z).level: set without a codec",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd-dict, train-after: 5}] | rules[0] (z).train-after: 5 (expected: 100..100000)",
   })

@@ -22,7 +22,8 @@ abstract class CompressContract {
       + " {name: doc, pattern: 'doc:*', strategy: compress, codec: zstd, level: 3},"
       + " {name: sess, pattern: 'sess:*', strategy: compress, codec: zstd-dict, train-after: 200},"
       + " {name: json, pattern: 'json:*', strategy: compress, codec: msgpack},"
-      + " {name: media, pattern: 'media:*', strategy: bucket}]";
+      + " {name: media, pattern: 'media:*', strategy: bucket},"
+      + " {name: bz, pattern: 'bz:*', strategy: bucket, codec: zstd, buckets: 8}]";
 
   abstract ProxyEnvironment env();
 
@@ -422,6 +423,60 @@ abstract class CompressContract {
           .startsWith("-ERR LMOVE can't move an element between a key of compression rule 'doc'");
       assertThat(proxy.callString("BLPOP", "doc:l2", "plain:l", "1"))
           .startsWith("-ERR BLPOP can't name keys of compression rule 'doc' together with keys");
+    }
+  }
+
+  @Test
+  void bucketRuleWithCodec_sameReplies_storedCompressedInTheBucket() throws IOException {
+    String big = text(3000, 21);
+    try (Differential d = env().differential()) {
+      for (String k : List.of("bz:1", "bz:abc", "plain:z")) {
+        for (String v : List.of("v", text(40, 1), big, "12345678901234567890123456789012345678901234567890")) {
+          d.exact("SET", k, v);
+          d.exact("GET", k);
+          d.exact("SET", k, v, "EX", "100");
+          d.exact("GET", k);
+          d.exact("TTL", k);
+          d.exact("GETEX", k, "PERSIST");
+          d.exact("SET", k, v, "XX", "GET");
+          d.exact("GETSET", k, v);
+          d.exact("MSET", k, v, "bz:other", v, "media:1", "m");
+          d.exact("MGET", k, "bz:other", "media:1", "bz:none");
+          d.exact("SETEX", k, "100", v);
+          d.exact("PSETEX", k, "100000", v);
+          d.exact("SETNX", k, v);
+          d.exact("INCR", k);
+          if (k.startsWith("bz:")) { // moving across storage kinds is refused (below)
+            d.exact("COPY", k, "bz:copy", "REPLACE");
+            d.exact("GET", "bz:copy");
+            d.exact("RENAME", "bz:copy", "bz:renamed");
+            d.exact("GET", "bz:renamed");
+          }
+          d.exact("GETDEL", k);
+          d.exact("EXISTS", k, "bz:renamed");
+        }
+        // byte-level commands on values the rule leaves uncompressed
+        d.exact("SET", k, "short");
+        d.exact("APPEND", k, "er");
+        d.exact("STRLEN", k);
+        d.exact("GETRANGE", k, "1", "3");
+        d.exact("SETRANGE", k, "0", "\u00fc");
+        d.exact("SETBIT", k, "0", "1");
+        d.exact("GET", k);
+        d.exact("BITCOUNT", k);
+        d.exact("DEL", k, "bz:renamed");
+      }
+    }
+    try (RespClient proxy = env().proxyClient(); RespClient upstream = env().upstreamClient()) {
+      proxy.call("SET", "bz:7", big);
+      List<String> buckets = RespClient.flatten(upstream.call("KEYS", "__rc:*"));
+      assertThat(buckets).as("a long compressed value goes to an overflow key").anyMatch(b -> b.startsWith("__rc:o:"));
+      proxy.call("SET", "bz:8", text(200, 3));
+      assertThat(proxy.callString("APPEND", "bz:7", "x")).startsWith("-ERR redis-compactor: APPEND can't run on a value "
+          + "stored compressed in a bucket");
+      assertThat(proxy.callString("RENAME", "bz:7", "plain:1")).startsWith("-ERR RENAME can't move a value between a "
+          + "key whose bucket rule compresses values (rule 'bz')");
+      assertThat(body(proxy.call("GET", "bz:7"))).isEqualTo(b(big));
     }
   }
 }

@@ -5,6 +5,7 @@ import io.compactor.command.CommandSpecs.Spec;
 import io.compactor.compaction.ReplyTransform;
 import io.compactor.compaction.Commands;
 import io.compactor.compaction.Rewrite;
+import io.compactor.compaction.compress.CompressRule;
 import io.compactor.config.RuleConfig;
 import io.compactor.resp.Command;
 import io.netty.buffer.ByteBufAllocator;
@@ -34,6 +35,11 @@ public final class BucketCompactor {
   private volatile byte[] maxValue = bytes(Integer.toString(DEFAULT_MAX_LISTPACK_VALUE));
 
   public BucketCompactor(List<RuleConfig> configs) {
+    this(configs, null);
+  }
+
+  /** @param codecs the values' codecs, for bucket rules with a {@code codec} (required when one has) */
+  public BucketCompactor(List<RuleConfig> configs, io.compactor.codec.ValueCodecs codecs) {
     List<BucketRule> list = new ArrayList<>();
     boolean legacy = false;
     keyRules = new io.compactor.compaction.KeyRules(configs);
@@ -41,7 +47,10 @@ public final class BucketCompactor {
     for (int i = 0; i < configs.size(); i++) {
       RuleConfig c = configs.get(i);
       if (c.strategy() == RuleConfig.Strategy.BUCKET) {
-        byIndex[i] = new BucketRule(c);
+        if (c.compression() != null && codecs == null) {
+          throw new IllegalArgumentException("rule '" + c.name() + "' has a codec but no codecs were given");
+        }
+        byIndex[i] = new BucketRule(c, c.compression() == null ? null : new CompressRule(c, codecs));
         list.add(byIndex[i]);
         legacy |= c.legacyReads();
       }
@@ -61,6 +70,17 @@ public final class BucketCompactor {
 
   public boolean isEmpty() {
     return rules.length == 0;
+  }
+
+  /** The compression of bucket rules that have a codec. */
+  public List<CompressRule> compressedRules() {
+    List<CompressRule> out = new ArrayList<>();
+    for (BucketRule r : rules) {
+      if (r.codec() != null) {
+        out.add(r.codec());
+      }
+    }
+    return out;
   }
 
   /** The longest stored field a bucket keeps (the server's {@code hash-max-listpack-value}). */
@@ -138,6 +158,17 @@ public final class BucketCompactor {
     if (placed == null) {
       return null;
     }
+    for (Placement p : placed) {
+      if (p != null && p.rule().codec() != null) {
+        return compressed(c, alloc, mayReadThrough, name, placed);
+      }
+    }
+    return rewritePlaced(c, alloc, mayReadThrough, name, placed);
+  }
+
+  /** The rewrite of a command naming bucketed keys ({@code placed}, null for other keys). */
+  private Rewrite rewritePlaced(Command c, ByteBufAllocator alloc, boolean mayReadThrough, String name,
+      Placement[] placed) {
     return switch (name) {
       case "GET" -> {
         if (!mayReadThrough) {
@@ -176,6 +207,93 @@ public final class BucketCompactor {
       case "COPY" -> copy(c, alloc, placed);
       default -> notAString(name, placed);
     };
+  }
+
+  // ---------------------------------------------------------------- rules with a codec
+
+  /**
+   * A command naming a key of a bucket rule with a codec: the values it writes are encoded first, the
+   * value its reply carries is decoded, and the commands that work on a value's bytes run as {@code xc},
+   * which refuses a value stored compressed (the script can't decode it) and escapes a result that starts
+   * like an envelope.
+   */
+  private Rewrite compressed(Command c, ByteBufAllocator alloc, boolean mayReadThrough, String name,
+      Placement[] placed) {
+    CompressRule codec = placed[0] == null ? null : placed[0].rule().codec();
+    switch (name) {
+      case "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "GETBIT", "SETBIT", "BITCOUNT", "BITPOS":
+        return codec == null ? rewritePlaced(c, alloc, mayReadThrough, name, placed)
+            : Rewrite.send(scratchCall(c, alloc, placed[0], 1, XC));
+      case "BITFIELD", "BITFIELD_RO":
+        return codec == null || Commands.hasWideBitfield(c) ? rewritePlaced(c, alloc, mayReadThrough, name, placed)
+            : Rewrite.send(scratchCall(c, alloc, placed[0], 1, XC));
+      case "RENAME", "RENAMENX", "COPY":
+        for (Placement p : placed) {
+          if (p == null || p.rule().codec() == null) {
+            return Rewrite.refuse("-ERR " + name + " can't move a value between a key whose bucket rule compresses "
+                + "values (rule '" + firstRule(placed) + "') and a key stored another way; copy it with GET and SET");
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    int valueArg = switch (name) {
+      case "SET", "SETNX", "GETSET" -> 2;
+      case "SETEX", "PSETEX" -> 3;
+      default -> -1;
+    };
+    boolean multiValue = (name.equals("MSET") || name.equals("MSETNX")) && c.argc() % 2 == 1;
+    Command encoded = null;
+    if ((valueArg > 0 && codec != null && valueArg < c.argc()) || multiValue) {
+      byte[][] a = new byte[c.argc()][];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = c.arg(i);
+      }
+      if (multiValue) {
+        for (int k = 0; k < placed.length; k++) {
+          if (placed[k] != null && placed[k].rule().codec() != null) {
+            a[2 + 2 * k] = placed[k].rule().codec().encode(a[2 + 2 * k]);
+          }
+        }
+      } else {
+        a[valueArg] = codec.encode(a[valueArg]);
+      }
+      encoded = Command.of(alloc, a);
+    }
+    Rewrite inner;
+    try {
+      inner = rewritePlaced(encoded != null ? encoded : c, alloc, mayReadThrough, name, placed);
+    } finally {
+      if (encoded != null) {
+        encoded.release();
+      }
+    }
+    if (inner == null || inner.isRefusal()) {
+      return inner;
+    }
+    return switch (name) {
+      case "GET", "GETSET", "GETDEL", "GETEX" -> codec == null ? inner : inner.decodedBy(codec.decodeValue(c.arg(1)));
+      case "SET" -> codec != null && hasGetOption(c) ? inner.decodedBy(codec.decodeValue(c.arg(1))) : inner;
+      case "MGET" -> {
+        List<ReplyTransform> perKey = new ArrayList<>(placed.length);
+        for (int k = 0; k < placed.length; k++) {
+          CompressRule r = placed[k] == null ? null : placed[k].rule().codec();
+          perKey.add(r == null ? null : r.decodeValue(c.arg(1 + k)));
+        }
+        yield inner.decodedBy(ReplyTransform.exec(perKey));
+      }
+      default -> inner;
+    };
+  }
+
+  private static boolean hasGetOption(Command c) {
+    for (int i = 3; i < c.argc(); i++) {
+      if (c.argEqualsIgnoreCase(i, OP_GET_UPPER)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- building script calls
@@ -481,6 +599,8 @@ public final class BucketCompactor {
 
   private static final byte[] EVALSHA = bytes("EVALSHA");
   private static final byte[] X = bytes("x");
+  private static final byte[] XC = bytes("xc");
+  private static final byte[] OP_GET_UPPER = bytes("GET");
   private static final byte[] OP_GET = bytes("get");
   private static final byte[] OP_SET = bytes("set");
   private static final byte[] OP_TYPE = bytes("type");

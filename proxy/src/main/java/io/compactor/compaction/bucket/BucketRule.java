@@ -32,9 +32,16 @@ public final class BucketRule {
   private final byte[] prefix;
   private final byte[] suffix;
   private final byte[] nameBytes;
+  private final io.compactor.compaction.compress.CompressRule codec;
 
   public BucketRule(RuleConfig config) {
+    this(config, null);
+  }
+
+  /** @param codec how the rule's values are compressed (null: stored as they are) */
+  public BucketRule(RuleConfig config, io.compactor.compaction.compress.CompressRule codec) {
     this.config = config;
+    this.codec = codec;
     this.glob = Glob.of(config.pattern());
     this.prefix = glob.literalPrefix();
     this.suffix = glob.literalSuffix();
@@ -43,6 +50,11 @@ public final class BucketRule {
 
   public RuleConfig config() {
     return config;
+  }
+
+  /** How the rule's values are compressed, or null. */
+  public io.compactor.compaction.compress.CompressRule codec() {
+    return codec;
   }
 
   public String name() {

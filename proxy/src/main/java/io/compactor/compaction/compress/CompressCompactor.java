@@ -204,23 +204,11 @@ public final class CompressCompactor {
 
   /** A bulk-string reply holding a stored value becomes the client's value; anything else passes. */
   public ReplyTransform decodeBulk(byte[] key, CompressRule rule) {
-    return decoding(ReplyValues.TOP, key, rule);
+    return rule.decodeValue(key);
   }
 
-  /** The values {@code where} selects in the reply are decoded. */
   private ReplyTransform decoding(ReplyValues.Where where, byte[] key, CompressRule rule) {
-    ReplyValues.Decoder decoder = new ReplyValues.Decoder() {
-      @Override
-      public byte[] decode(byte[] stored) throws CodecException {
-        return codecs.decode(stored);
-      }
-
-      @Override
-      public String error(CodecException e) {
-        return undecodable(key, rule, e);
-      }
-    };
-    return (frame, alloc) -> ReplyValues.rewrite(frame, where, decoder, alloc);
+    return rule.decoding(where, key);
   }
 
   private ReplyTransform decodeElements(Command c, CompressRule[] owned) {
@@ -284,7 +272,7 @@ public final class CompressCompactor {
         try {
           n = codecs.decodedLength(stored);
         } catch (CodecException e) {
-          return error(a, undecodable(key, rule, e));
+          return error(a, rule.undecodable(key, e));
         }
       }
       ByteBuf out = a.buffer(16);
@@ -421,7 +409,7 @@ public final class CompressCompactor {
         try {
           decoded[k] = codecs.decode(envelope);
         } catch (CodecException e) {
-          return Continuation.Step.reply(error(alloc, undecodable(key, rule, e)));
+          return Continuation.Step.reply(error(alloc, rule.undecodable(key, e)));
         }
         envelopes[k] = envelope;
         return Continuation.Step.send(command(alloc), continuation(attempt + 1));
@@ -516,11 +504,6 @@ public final class CompressCompactor {
     return Rewrite.refuse("-ERR " + Commands.printable(c.arg(0)).toUpperCase(java.util.Locale.ROOT) + " with integer "
         + "types wider than 53 bits can't be used on key '" + Commands.printable(c.arg(1)) + "': rule '" + rule.name()
         + "' runs it in a script, which computes in doubles");
-  }
-
-  private static String undecodable(byte[] key, CompressRule rule, CodecException e) {
-    return "ERR redis-compactor: the value of key '" + Commands.printable(key) + "' (rule '" + rule.name()
-        + "') can't be decoded: " + e.getMessage();
   }
 
   private static ByteBuf error(ByteBufAllocator alloc, String line) {

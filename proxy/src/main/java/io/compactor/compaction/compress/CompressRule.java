@@ -143,6 +143,33 @@ public final class CompressRule {
     this.onSampled = action;
   }
 
+  /** Decodes the reply's value (a bulk string) for the client; errors name {@code key} and this rule. */
+  public io.compactor.compaction.ReplyTransform decodeValue(byte[] key) {
+    return decoding(ReplyValues.TOP, key);
+  }
+
+  /** Decodes the values {@code where} selects in the reply. */
+  io.compactor.compaction.ReplyTransform decoding(ReplyValues.Where where, byte[] key) {
+    ReplyValues.Decoder decoder = new ReplyValues.Decoder() {
+      @Override
+      public byte[] decode(byte[] stored) throws io.compactor.codec.CodecException {
+        return codecs.decode(stored);
+      }
+
+      @Override
+      public String error(io.compactor.codec.CodecException e) {
+        return undecodable(key, e);
+      }
+    };
+    return (frame, alloc) -> ReplyValues.rewrite(frame, where, decoder, alloc);
+  }
+
+  /** The error line (without '-') for a stored value of {@code key} that can't be decoded. */
+  String undecodable(byte[] key, io.compactor.codec.CodecException e) {
+    return "ERR redis-compactor: the value of key '" + io.compactor.compaction.Commands.printable(key) + "' (rule '"
+        + name() + "') can't be decoded: " + e.getMessage();
+  }
+
   /** From now on, encode with {@code chosen} and dictionary {@code dictId} (0: none). */
   public void use(CodecKind chosen, int dictId) {
     encoder = codecs.encoder(chosen, level(), minSize(), dictId);

@@ -39,9 +39,10 @@ public final class Dictionaries {
   private final List<CompressRule> rules;
   private final io.compactor.codec.ValueCodecs codecs;
 
-  public Dictionaries(CompressCompactor compactor) {
-    this.rules = compactor.rules();
-    this.codecs = compactor.codecs();
+  /** @param rules every rule with a codec (compress rules and bucket rules with one) */
+  public Dictionaries(List<CompressRule> rules, io.compactor.codec.ValueCodecs codecs) {
+    this.rules = List.copyOf(rules);
+    this.codecs = codecs;
   }
 
   /** Runs {@code check} (which calls {@link #tick} off the event loop) as soon as a rule has its sample. */

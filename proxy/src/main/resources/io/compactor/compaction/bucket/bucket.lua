@@ -53,6 +53,18 @@ end
 -- answered with {0xFC '__rc:z', i, envelope}: the proxy decodes it and calls again. Otherwise a read runs
 -- on scratch copies of the decoded values and a write on the key itself, which keeps the decoded value
 -- (uncompressed until the next SET); a written value that starts with 0xFC is escaped again.
+-- A compression envelope holding v as it is (codec 0), for a value that would otherwise start like one:
+-- 0xFC, version 1 codec 0, the length as an unsigned LEB128 varint, v.
+local function raw_envelope(v)
+  local len, header = #v, ''
+  repeat
+    local d = len % 128
+    len = math.floor(len / 128)
+    header = header .. string.char(len > 0 and d + 128 or d)
+  until len == 0
+  return '\252\16' .. header .. v
+end
+
 if op == 'z' then
   local kind, n = ARGV[4], tonumber(ARGV[5])
   local at = 6 + 2 * n
@@ -87,13 +99,7 @@ if op == 'z' then
   end
   local nv = redis.pcall('GET', KEYS[1])
   if type(nv) == 'string' and string.byte(nv, 1) == 252 then
-    local len, header = #nv, ''
-    repeat
-      local b = len % 128
-      len = math.floor(len / 128)
-      header = header .. string.char(len > 0 and b + 128 or b)
-    until len == 0
-    redis.call('SET', KEYS[1], '\252\16' .. header .. nv, 'KEEPTTL')
+    redis.call('SET', KEYS[1], raw_envelope(nv), 'KEEPTTL')
   end
   if kind == 'i' and type(r) == 'number' then
     return nv -- the exact 64-bit result (Lua numbers are doubles), turned into an integer by the proxy
@@ -305,13 +311,19 @@ elseif op == 'setpx' then
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now() + tonumber(ARGV[6]))
   return { ok = 'OK' }
 
-elseif op == 'x' or op == 'xi' then
+elseif op == 'x' or op == 'xi' or op == 'xc' then
   -- Any other string command: run it on a scratch key (KEYS[4]) holding the logical value and expiry,
   -- so Redis itself parses the options and computes the reply; then keep what it left there.
   local b, o, l, f, scratch = KEYS[1], KEYS[2], KEYS[3], ARGV[4], KEYS[4]
   local v, at, where = load(b, o, l, f, true)
   if type(v) == 'table' then
     return v
+  end
+  if op == 'xc' and v and #v >= 2 and string.byte(v, 1) == 252 then
+    -- 'xc': a command on the value's bytes, for a rule whose values may be compressed envelopes
+    return { err = 'ERR redis-compactor: ' .. string.upper(ARGV[6]) .. ' can\'t run on a value stored '
+      .. 'compressed in a bucket (its rule has a codec); write the value again with SET, or use strategy: '
+      .. 'compress for such keys' }
   end
   redis.call('DEL', scratch)
   if where == 'o' or where == 'l' then
@@ -332,6 +344,11 @@ elseif op == 'x' or op == 'xi' then
   args[pos + 1] = scratch
   local r = redis.pcall(unpack(args))
   local nv = redis.call('GET', scratch)
+  if op == 'xc' and nv and #nv >= 2 and string.byte(nv, 1) == 252 then
+    -- a value that now starts like an envelope is stored escaped (a raw envelope), as the proxy would
+    nv = raw_envelope(nv)
+    redis.call('SET', scratch, nv, 'KEEPTTL')
+  end
   if nv then
     local nat = pexpiretime(scratch)
     if nat >= EXACT then
