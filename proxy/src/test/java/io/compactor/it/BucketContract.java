@@ -505,7 +505,11 @@ abstract class BucketContract {
       up.call("SET", "media:4", "legacy");
       monitor.call("MONITOR");
       assertThat(ascii(proxy.call("GET", "media:1"))).isEqualTo("$5\r\nplain\r\n");
-      assertThat(ascii(monitor.readReply())).contains("\"HGET\"").contains("\"1\"");
+      String seen = ascii(monitor.readReply());
+      while (seen.contains("\"SCAN\"") || seen.contains("\"SCRIPT\"") || seen.contains("\"GET\" \"__rc:d:")) {
+        seen = ascii(monitor.readReply()); // the proxy's maintenance connection at work meanwhile
+      }
+      assertThat(seen).contains("\"HGET\"").contains("\"1\"");
       // a field with an expiry, an overflow value, a legacy key, a miss: the script answers after the HGET
       assertThat(ascii(proxy.call("GET", "media:2"))).isEqualTo("$3\r\nttl\r\n");
       assertThat(ascii(proxy.call("GET", "media:3"))).isEqualTo("$100\r\n" + "x".repeat(100) + "\r\n");
