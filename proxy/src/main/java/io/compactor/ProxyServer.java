@@ -11,6 +11,7 @@ import io.compactor.compaction.compress.CompressRule;
 import io.compactor.compaction.compress.Dictionaries;
 import io.compactor.config.RuleConfig;
 import io.compactor.compaction.bucket.BucketScript;
+import io.compactor.metrics.ProxyMetrics;
 import io.compactor.upstream.Maintenance;
 import io.compactor.upstream.UpstreamConnector;
 import io.netty.bootstrap.ServerBootstrap;
@@ -48,6 +49,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyChannelInitializer initializer;
   private final AdminServer admin;
   private Maintenance maintenance;
+  private ProxyMetrics metrics;
   private volatile boolean closed;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel,
@@ -92,13 +94,17 @@ public final class ProxyServer implements AutoCloseable {
       }, config.limits().maxBulkBytes());
       BucketCompactor buckets = new BucketCompactor(config.rules(), codecs);
       CompressCompactor compression = new CompressCompactor(config.rules(), codecs);
-      Compactor compactor = new Compactor(buckets, compression.isEmpty() ? null : compression);
+      Compactor compactor = new Compactor(buckets, compression.isEmpty() ? null : compression, config.rules());
       UpstreamConnector connector = new UpstreamConnector(config.upstream(), clientClass,
           anyRules ? List.of(BucketScript.body()) : List.of());
       ProxyChannelInitializer initializer =
           new ProxyChannelInitializer(connector, config.limits(), config.server().maxInFlight(),
               config.upstream().multiplex(), config.server().slowClientTimeout().toMillis(),
               anyRules ? compactor : null);
+      ProxyMetrics metrics = config.metrics().enabled()
+          ? ProxyMetrics.create(compactor.rules(), initializer::connections, codecs::dictionaryCacheStats)
+          : ProxyMetrics.disabled(compactor.rules());
+      initializer.metrics(metrics, config.metrics().compactorCommand());
       ServerBootstrap b = new ServerBootstrap()
           .group(boss, workers)
           .channel(serverClass)
@@ -116,18 +122,30 @@ public final class ProxyServer implements AutoCloseable {
               Maintenance m = maintenance.get();
               return m == null ? java.util.concurrent.CompletableFuture.completedFuture("no compression rules")
                   : m.trainDictionary(rule);
-            });
+            }, metrics, anyRules ? () -> {
+              Maintenance m = maintenance.get();
+              return m == null ? java.util.concurrent.CompletableFuture.failedFuture(
+                  new IllegalStateException("maintenance not started yet")) : m.surveyNow();
+            } : null);
+      }
+      if (admin != null) {
+        log.info("admin on {}", admin.address());
       }
       log.info("listening on {} ({} io threads, {}, {}), upstream {}", ch.localAddress(), threads,
           epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",
           config.upstream().uri().redacted());
       ProxyServer server = new ProxyServer(config, boss, workers, ch, initializer, admin);
+      server.metrics = metrics;
       if (anyRules) {
         int widest = config.rules().stream().filter(r -> r.strategy() == RuleConfig.Strategy.BUCKET)
             .mapToInt(r -> r.fieldsPerBucket()).max().orElse(0);
         server.maintenance = Maintenance.start(config, BucketScript.body(), BucketScript.sha(),
             buckets::maxListpackValue, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : 50);
         maintenance.set(server.maintenance);
+        if (metrics.isEnabled()) {
+          server.maintenance.survey(config.rules(), buckets.rulesArgv(), config.metrics().surveySample(),
+              config.metrics().surveyPeriod(), metrics::publish);
+        }
         List<CompressRule> coded = new java.util.ArrayList<>(compression.rules());
         coded.addAll(buckets.compressedRules());
         if (!coded.isEmpty()) {
@@ -159,6 +177,18 @@ public final class ProxyServer implements AutoCloseable {
     return admin == null ? null : admin.address();
   }
 
+  /** The proxy's meters (no-ops when {@code metrics.enabled} is false). */
+  public ProxyMetrics metrics() {
+    return metrics;
+  }
+
+  /** Runs a keyspace survey now (see {@link Maintenance#surveyNow()}); fails when there are no rules or metrics are off. */
+  public java.util.concurrent.CompletableFuture<io.compactor.metrics.Savings.Estimate> surveyNow() {
+    return maintenance == null || !metrics.isEnabled()
+        ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no survey configured"))
+        : maintenance.surveyNow();
+  }
+
   /** Client connections open now. */
   public int connections() {
     return initializer.connections();
@@ -182,6 +212,9 @@ public final class ProxyServer implements AutoCloseable {
     }
     if (maintenance != null) {
       maintenance.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     initializer.drainAll();
     long deadline = System.nanoTime() + drain.toNanos();

@@ -77,7 +77,9 @@ final class Servers implements AutoCloseable {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("java.class.path");
     List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", classpath, "io.compactor.ProxyMain",
-        "--listen", "127.0.0.1:0", "--upstream", "redis://127.0.0.1:" + upstreamPort));
+        "--listen", "127.0.0.1:0", "--upstream", "redis://127.0.0.1:" + upstreamPort,
+        // the admin address for the proxy's own saving estimate; surveys only when asked (after each load)
+        "--admin", "127.0.0.1:0", "--set", "metrics.survey-period=0"));
     for (String s : settings) {
       cmd.add("--set");
       cmd.add(s);
@@ -94,8 +96,13 @@ final class Servers implements AutoCloseable {
       }
     });
     Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    Pattern adminOn = Pattern.compile("admin on /?127\\.0\\.0\\.1:(\\d+)");
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     for (String line; (line = out.readLine()) != null; ) {
+      Matcher a = adminOn.matcher(line);
+      if (a.find()) {
+        adminPort = Integer.parseInt(a.group(1));
+      }
       Matcher m = listening.matcher(line);
       if (m.find()) {
         Thread drain = new Thread(() -> {
@@ -113,6 +120,31 @@ final class Servers implements AutoCloseable {
       }
     }
     throw new IOException("the proxy exited before listening: " + Files.readString(proxyLog));
+  }
+
+  private int adminPort;
+
+  /**
+   * What the proxy estimates its rules save now, in bytes: it surveys the keyspace on demand ({@code POST
+   * /survey} on its admin address) and answers when done; null when it can't say (no rules, an error).
+   */
+  Long claimedSaving() {
+    if (adminPort == 0) {
+      return null;
+    }
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/survey"))
+              .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).timeout(java.time.Duration.ofMinutes(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      Matcher m = Pattern.compile("\"savedBytes\":(-?\\d+)").matcher(r.body());
+      return r.statusCode() == 200 && m.find() ? Long.valueOf(m.group(1)) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   Endpoint direct() {

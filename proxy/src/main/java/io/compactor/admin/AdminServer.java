@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * The HTTP admin endpoint: {@code /health/live} (the process serves requests) and
- * {@code /health/ready} (the upstream answers PING through the proxy's own login). Runs on one small
- * thread of its own, never on the proxy's event loops.
+ * The HTTP admin endpoint: {@code /health/live} (the process serves requests),
+ * {@code /health/ready} (the upstream answers PING through the proxy's own login), and the metrics
+ * endpoints (see {@link #start(HostPort, UpstreamConnector, EventLoop, IntSupplier, java.util.function.Function,
+ * io.compactor.metrics.ProxyMetrics, java.util.function.Supplier)}). Runs on a few small threads of its
+ * own, never on the proxy's event loops.
  */
 public final class AdminServer implements AutoCloseable {
   private final HttpServer http;
@@ -44,6 +46,22 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(HostPort listen, UpstreamConnector connector, EventLoop loop,
       IntSupplier connections, java.util.function.Function<String, java.util.concurrent.CompletableFuture<String>> train)
+      throws IOException {
+    return start(listen, connector, loop, connections, train, null, null);
+  }
+
+  /**
+   * As above, with the metrics endpoints: {@code GET /metrics} (Prometheus text), {@code GET /api/stats}
+   * (the dashboard's JSON), {@code GET /dashboard} (the page), {@code POST /survey} (a keyspace survey
+   * now, answered when it is done).
+   *
+   * @param metrics the proxy's meters, or null when disabled
+   * @param survey starts a survey and completes with its estimate, or null when there is none
+   */
+  public static AdminServer start(HostPort listen, UpstreamConnector connector, EventLoop loop,
+      IntSupplier connections, java.util.function.Function<String, java.util.concurrent.CompletableFuture<String>> train,
+      io.compactor.metrics.ProxyMetrics metrics,
+      java.util.function.Supplier<java.util.concurrent.CompletableFuture<io.compactor.metrics.Savings.Estimate>> survey)
       throws IOException {
     HttpServer http = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 16);
     UpstreamProbe probe = new UpstreamProbe(connector, loop);
@@ -81,9 +99,61 @@ public final class AdminServer implements AutoCloseable {
       }
       respond(ex, outcome.contains("trained dictionary") ? 200 : 409, "{\"outcome\":\"" + json(outcome) + "\"}\n");
     });
-    http.createContext("/", ex -> respond(ex, 404, "{\"error\":\"not found\",\"paths\":[\"/health/live\",\"/health/ready\","
-        + "\"/dictionaries/train\"]}\n"));
-    http.setExecutor(Executors.newSingleThreadExecutor(r -> {
+    boolean on = metrics != null && metrics.isEnabled();
+    http.createContext("/metrics", ex -> {
+      if (!on) {
+        respond(ex, 404, "{\"error\":\"metrics are off (metrics.enabled: false)\"}\n");
+        return;
+      }
+      send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+    });
+    http.createContext("/api/stats", ex -> {
+      if (!on) {
+        respond(ex, 404, "{\"error\":\"metrics are off (metrics.enabled: false)\"}\n");
+        return;
+      }
+      respond(ex, 200, io.compactor.metrics.Reports.json(metrics, connections.getAsInt()));
+    });
+    http.createContext("/survey", ex -> {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        respond(ex, 405, "{\"error\":\"use POST /survey\"}\n");
+        return;
+      }
+      if (!on || survey == null) {
+        respond(ex, 409, "{\"error\":\"no survey: metrics are off or no rule is configured\"}\n");
+        return;
+      }
+      try {
+        io.compactor.metrics.Savings.Estimate e = survey.get().get(10, TimeUnit.MINUTES);
+        respond(ex, 200, "{\"savedBytes\":" + e.savedBytes() + ",\"logicalKeys\":" + e.logicalKeys()
+            + ",\"durationMillis\":" + e.durationMillis() + "}\n");
+      } catch (Exception e) {
+        respond(ex, 503, "{\"error\":\"survey failed: " + json(String.valueOf(e.getMessage())) + "\"}\n");
+      }
+    });
+    http.createContext("/dashboard", ex -> {
+      String path = ex.getRequestURI().getPath();
+      String resource = path.equals("/dashboard/chart.js")
+          ? "/META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js" : "/io/compactor/admin/dashboard.html";
+      try (java.io.InputStream in = AdminServer.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          respond(ex, 404, "{\"error\":\"not found\"}\n");
+          return;
+        }
+        send(ex, 200, resource.endsWith(".js") ? "text/javascript" : "text/html; charset=utf-8", in.readAllBytes());
+      }
+    });
+    http.createContext("/", ex -> {
+      if (ex.getRequestURI().getPath().equals("/") && on) {
+        ex.getResponseHeaders().set("Location", "/dashboard");
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+        return;
+      }
+      respond(ex, 404, "{\"error\":\"not found\",\"paths\":[\"/health/live\",\"/health/ready\","
+          + "\"/dictionaries/train\",\"/metrics\",\"/api/stats\",\"/dashboard\",\"/survey\"]}\n");
+    });
+    http.setExecutor(Executors.newFixedThreadPool(4, r -> { // a survey request must not hold up health probes
       Thread t = new Thread(r, "compactor-admin");
       t.setDaemon(true);
       return t;
@@ -98,8 +168,11 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private static void respond(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
+    send(ex, status, "application/json", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] bytes) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);

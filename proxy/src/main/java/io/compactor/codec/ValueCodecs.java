@@ -49,6 +49,26 @@ public final class ValueCodecs {
     return stored.length >= 2 && stored[0] == Envelope.MAGIC;
   }
 
+  /**
+   * What an envelope's header says, read from its first bytes (16 are always enough): codec name,
+   * dictionary id (0 for none) and decoded length in bytes; null when {@code head} does not start with a
+   * valid envelope header (a value stored as the client wrote it).
+   */
+  public static EnvelopeInfo inspect(byte[] head) {
+    if (!isEnvelope(head)) {
+      return null;
+    }
+    try {
+      Envelope.Header h = Envelope.parse(head, Integer.MAX_VALUE);
+      return new EnvelopeInfo(Envelope.codecName(h.codec()), h.dictId(), h.length());
+    } catch (CodecException e) {
+      return null;
+    }
+  }
+
+  /** See {@link #inspect}. */
+  public record EnvelopeInfo(String codec, int dictId, int decodedLength) {}
+
   /** The largest decoded length accepted, in bytes. */
   public long maxDecodedBytes() {
     return maxDecodedBytes;

@@ -1,6 +1,7 @@
 package io.compactor.compaction;
 
 import io.compactor.compaction.bucket.BucketCompactor;
+import io.compactor.compaction.bucket.BucketRule;
 import io.compactor.compaction.compress.CompressCompactor;
 import io.compactor.resp.Command;
 import io.netty.buffer.ByteBufAllocator;
@@ -15,15 +16,17 @@ import io.netty.buffer.ByteBufAllocator;
 public final class Compactor {
   private final BucketCompactor buckets;
   private final CompressCompactor compression;
+  private final KeyRules keyRules;
 
   /**
    * @param buckets the bucket rules (also guards the reserved namespace and shows logical keys to
    *     SCAN/KEYS/DBSIZE/RANDOMKEY, so it is present whenever any rule is)
    * @param compression the compression rules, or null when there are none
    */
-  public Compactor(BucketCompactor buckets, CompressCompactor compression) {
+  public Compactor(BucketCompactor buckets, CompressCompactor compression, java.util.List<io.compactor.config.RuleConfig> rules) {
     this.buckets = buckets;
     this.compression = compression;
+    this.keyRules = new KeyRules(rules);
   }
 
   public BucketCompactor buckets() {
@@ -40,6 +43,14 @@ public final class Compactor {
    * @param mayReadThrough whether a bucketed GET may try a plain HGET first (see {@link Rewrite#readThrough})
    */
   public Rewrite rewrite(Command c, ByteBufAllocator alloc, boolean mayContinue, boolean mayReadThrough) {
+    Rewrite r = rewriteOnly(c, alloc, mayReadThrough);
+    if (r != null) {
+      count(c, r);
+    }
+    return r;
+  }
+
+  private Rewrite rewriteOnly(Command c, ByteBufAllocator alloc, boolean mayReadThrough) {
     if (compression == null) {
       return buckets.rewrite(c, alloc, mayReadThrough);
     }
@@ -59,6 +70,88 @@ public final class Compactor {
       return b;
     }
     return Rewrite.send(b.command(), ReplyTransform.andThen(b.transform(), z.transform()));
+  }
+
+  /** Refusals naming no rule's key: the reserved namespace. */
+  private final java.util.concurrent.atomic.LongAdder refusedReserved = new java.util.concurrent.atomic.LongAdder();
+
+  /** Commands refused for naming the proxy's reserved namespace ({@code __rc:}). */
+  public long refusedReserved() {
+    return refusedReserved.sum();
+  }
+
+  /** Every rule, in order, with what it did: for metrics. */
+  public java.util.List<RuleView> rules() {
+    java.util.List<RuleView> out = new java.util.ArrayList<>();
+    for (int i = 0; i < keyRules.size(); i++) {
+      io.compactor.config.RuleConfig rc = keyRules.config(i);
+      io.compactor.compaction.compress.CompressRule codec =
+          rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET
+              ? buckets.ruleByName(rc.name()).codec() : compression.ruleByName(rc.name());
+      out.add(new RuleView(rc, statsOf(i), codec == null ? null : codec::dictionaryId));
+    }
+    return out;
+  }
+
+  /** A rule, its counters and (for a rule with a codec) the dictionary its new values get (0: none). */
+  public record RuleView(io.compactor.config.RuleConfig config, RuleStats stats,
+      java.util.function.IntSupplier dictionaryId) {}
+
+  private static final byte[][] STRING_WRITES = {bytes("SET"), bytes("SETNX"), bytes("GETSET"), bytes("SETEX"),
+      bytes("PSETEX"), bytes("MSET"), bytes("MSETNX")};
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** Counts a rewritten string write (or a refusal) on the rules owning its keys. */
+  private void count(Command c, Rewrite r) {
+    if (r.isRefusal()) {
+      for (int i = 1; i < c.argc(); i++) {
+        int owner = keyRules.owner(c, i);
+        if (owner >= 0) {
+          statsOf(owner).refused();
+          return;
+        }
+      }
+      refusedReserved.increment();
+      return;
+    }
+    int w = -1;
+    for (int i = 0; i < STRING_WRITES.length; i++) {
+      if (c.argEqualsIgnoreCase(0, STRING_WRITES[i])) {
+        w = i;
+        break;
+      }
+    }
+    if (w < 0) {
+      return;
+    }
+    boolean multi = w >= 5;
+    int valueOffset = w == 3 || w == 4 ? 2 : 1;
+    int argc = c.argc();
+    for (int k = 1; k + valueOffset < argc; k += multi ? 2 : argc) {
+      int owner = keyRules.owner(c, k);
+      if (owner < 0) {
+        continue;
+      }
+      byte[] key = c.arg(k);
+      BucketRule br = buckets.ruleFor(key);
+      if (br != null) {
+        br.stats().keyWritten(key.length, br.fieldLength(key), true);
+        if (br.codec() == null) {
+          br.stats().valueStored(c.argLength(k + valueOffset));
+        }
+      } else {
+        statsOf(owner).keyWritten(key.length, key.length, false);
+      }
+    }
+  }
+
+  private RuleStats statsOf(int owner) {
+    io.compactor.config.RuleConfig rc = keyRules.config(owner);
+    return rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET
+        ? buckets.ruleByName(rc.name()).stats() : compression.ruleByName(rc.name()).stats();
   }
 
   /** See {@link BucketCompactor#flushesScripts}. */

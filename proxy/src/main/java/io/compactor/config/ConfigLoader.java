@@ -45,7 +45,11 @@ public final class ConfigLoader {
       "limits.max-bulk-bytes",
       "limits.max-inline-bytes",
       "limits.max-request-bytes",
-      "admin.listen");
+      "admin.listen",
+      "metrics.enabled",
+      "metrics.survey-period",
+      "metrics.survey-sample",
+      "metrics.compactor-command");
 
   /**
    * The compaction rules: a YAML list at the top level of the file, or the same list as YAML text
@@ -194,7 +198,16 @@ public final class ConfigLoader {
     if (admin != null && !admin.isBlank() && !admin.equalsIgnoreCase("off") && !admin.equalsIgnoreCase("false")) {
       adminListen = hostPort(v, "admin.listen", null);
     }
-    return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen), rules(v.get(RULES)));
+    MetricsConfig md = MetricsConfig.defaults();
+    int sample = integer(v, "metrics.survey-sample", md.surveySample());
+    if (sample < 1) {
+      throw ConfigException.invalid("metrics.survey-sample", String.valueOf(sample), "an integer >= 1");
+    }
+    MetricsConfig metrics = new MetricsConfig(bool(v, "metrics.enabled", md.enabled()),
+        "0".equals(v.get("metrics.survey-period")) || "off".equalsIgnoreCase(v.get("metrics.survey-period"))
+            ? java.time.Duration.ZERO : duration(v, "metrics.survey-period", md.surveyPeriod()), sample,
+        bool(v, "metrics.compactor-command", md.compactorCommand()));
+    return new ProxyConfig(server, upstream, limits, new AdminConfig(adminListen), rules(v.get(RULES)), metrics);
   }
 
   /** Parses the rules list; every error names the rule (by position and name) and the key. */

@@ -25,6 +25,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final boolean multiplex;
   private final long slowClientTimeoutMillis;
   private final Compactor compactor;
+  private volatile io.compactor.metrics.ProxyMetrics metrics = io.compactor.metrics.ProxyMetrics.disabled(java.util.List.of());
+  private volatile boolean compactorCommand = true;
 
   /**
    * Creates the initializer; one per server.
@@ -43,12 +45,19 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.slowClientTimeoutMillis = slowClientTimeoutMillis;
   }
 
+  /** The meters sessions report to, and whether {@code COMPACTOR KEY} is served; set before the server binds. */
+  public void metrics(io.compactor.metrics.ProxyMetrics metrics, boolean compactorCommand) {
+    this.metrics = metrics;
+    this.compactorCommand = compactorCommand;
+  }
+
   @Override
   protected void initChannel(Channel ch) {
     SharedUpstream up = multiplex
-        ? shared.computeIfAbsent(ch.eventLoop(), loop -> new SharedUpstream(loop, connector, slowClientTimeoutMillis))
+        ? shared.computeIfAbsent(ch.eventLoop(), loop -> new SharedUpstream(loop, connector, slowClientTimeoutMillis, metrics))
         : null;
-    Session session = new Session(ids.incrementAndGet(), ch, connector, up, registry, maxInFlight, compactor);
+    Session session = new Session(ids.incrementAndGet(), ch, connector, up, registry, maxInFlight, compactor,
+        metrics, compactorCommand);
     ch.pipeline().addLast("decoder", new RequestDecoder(limits));
     ch.pipeline().addLast("client", new ClientHandler(session));
   }

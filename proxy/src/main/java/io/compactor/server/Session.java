@@ -257,10 +257,17 @@ final class Session {
   private Transforming transformFrame;
   private int fwdStart = -1;
   private int fwdEnd = -1;
+  private final io.compactor.metrics.ProxyMetrics metrics;
+  private final boolean compactorCommand;
+  /** A sampled client read waiting for its first reply to be flushed (0: none); and reads since the last sample. */
+  private long latencyStart;
+  private int readsSinceSample;
 
   Session(long id, Channel client, UpstreamConnector connector, SharedUpstream shared, SessionRegistry registry,
-      int maxInFlight, Compactor compactor) {
+      int maxInFlight, Compactor compactor, io.compactor.metrics.ProxyMetrics metrics, boolean compactorCommand) {
     this.compactor = compactor;
+    this.metrics = metrics;
+    this.compactorCommand = compactorCommand;
     this.id = id;
     this.client = client;
     this.connector = connector;
@@ -433,6 +440,7 @@ final class Session {
     if (state == State.CLOSED) {
       return;
     }
+    metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.UPSTREAM_UNAVAILABLE);
     client.write(ascii(error + "\r\n"), client.voidPromise());
     closeBoth();
   }
@@ -490,6 +498,7 @@ final class Session {
       error.release();
     }
     if (owed > 0) {
+      metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.UPSTREAM_CLOSED);
       log.warn("conn={} upstream {} closed with {} replies owed; answered with errors", id, connector.describe(), owed);
     }
     closeBoth();
@@ -500,7 +509,12 @@ final class Session {
   /** The commands of one client read, then the protocol error that ended it, if any. Does not release the batch. */
   void onBatch(CommandBatch batch) {
     List<Command> commands = batch.commands();
+    if (latencyStart == 0 && ++readsSinceSample >= 8 && !commands.isEmpty()) {
+      readsSinceSample = 0;
+      latencyStart = System.nanoTime();
+    }
     for (int i = 0, n = commands.size(); i < n; i++) {
+      metrics.command(commands.get(i));
       lastInBatch = i == n - 1 && batch.error() == null;
       onCommand(commands.get(i));
     }
@@ -570,6 +584,21 @@ final class Session {
     if (kind == CommandKind.REFUSED) {
       localReply("-ERR '" + UpstreamConnector.oneLine(command.argString(0)) + "' is not supported through redis-compactor "
           + "(connect replicas to Redis directly)");
+      return;
+    }
+    if (kind == CommandKind.PLAIN && command.argLength(0) == 9 && command.argEqualsIgnoreCase(0, COMPACTOR)) {
+      onCompactorCommand(command);
+      return;
+    }
+    if (kind == CommandKind.PLAIN && command.argLength(0) == 4 && command.argEqualsIgnoreCase(0, INFO)
+        && Info.wantsSection(command) && !inMulti && !streaming && replyMode == ReplyMode.ON) {
+      replyEntry = new Transforming(Info.appending(metrics));
+      usedTransforms = true;
+      try {
+        dispatch(command, kind);
+      } finally {
+        replyEntry = FORWARD;
+      }
       return;
     }
     // On a shared connection a command that needs its own connection is rewritten when it is replayed there.
@@ -648,6 +677,35 @@ final class Session {
   private boolean multiFailed;
 
   private static final byte[] MULTI = "MULTI".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] INFO = "INFO".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] COMPACTOR = "COMPACTOR".getBytes(StandardCharsets.US_ASCII);
+
+  /** {@code COMPACTOR KEY <key>}: how one key is stored (see {@link KeyReport}). */
+  private void onCompactorCommand(Command command) {
+    if (!compactorCommand) {
+      refuseCommand("-ERR COMPACTOR is disabled on this proxy (metrics.compactor-command: false)");
+      return;
+    }
+    if (command.argc() != 3 || !command.argEqualsIgnoreCase(1, KEY)) {
+      refuseCommand("-ERR wrong arguments for 'COMPACTOR' (expected: COMPACTOR KEY <key>)");
+      return;
+    }
+    if (inMulti || streaming || replyMode != ReplyMode.ON) {
+      refuseCommand("-ERR COMPACTOR KEY can't be used inside MULTI, in subscriber mode or under CLIENT REPLY OFF");
+      return;
+    }
+    Command lookup = KeyReport.lookup(compactor, command.arg(2), client.alloc());
+    replyEntry = new Transforming(KeyReport.report(compactor, command.arg(2)));
+    usedTransforms = true;
+    try {
+      dispatch(lookup, CommandKind.PLAIN);
+    } finally {
+      replyEntry = FORWARD;
+      lookup.release();
+    }
+  }
+
+  private static final byte[] KEY = "KEY".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EXEC = "EXEC".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DISCARD = "DISCARD".getBytes(StandardCharsets.US_ASCII);
 
@@ -724,6 +782,7 @@ final class Session {
 
   /** A command the proxy answers with an error instead of sending it; fails an open transaction. */
   private void refuseCommand(String error) {
+    metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.REFUSED);
     if (inMulti) {
       multiFailed = true;
     }
@@ -863,6 +922,7 @@ final class Session {
       return;
     }
     log.debug("conn={} protocol error: {}", id, error.message());
+    metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.PROTOCOL);
     if (mode == Mode.SWITCHING || readThroughWaiting) {
       protocolErrorAfterHeld = error; // goes out after the held commands' replies
       return;
@@ -944,6 +1004,7 @@ final class Session {
     if (clientNeedsFlush) {
       clientNeedsFlush = false;
       client.flush();
+      sampled();
     }
   }
 
@@ -1078,6 +1139,15 @@ final class Session {
   void flushClient() {
     if (state != State.CLOSED) {
       client.flush();
+      sampled();
+    }
+  }
+
+  /** Replies were flushed to the client: ends a latency sample. */
+  private void sampled() {
+    if (latencyStart != 0) {
+      metrics.latency(System.nanoTime() - latencyStart);
+      latencyStart = 0;
     }
   }
 
@@ -1274,6 +1344,7 @@ final class Session {
   void onPinnedReadComplete() {
     if (state != State.CLOSED) {
       client.flush();
+      sampled();
     }
   }
 

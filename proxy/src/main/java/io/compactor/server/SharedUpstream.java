@@ -58,7 +58,17 @@ final class SharedUpstream {
   private Session blockedBy;
   private ScheduledFuture<?> stallTimer;
 
-  SharedUpstream(EventLoop loop, UpstreamConnector connector, long slowClientTimeoutMillis) {
+  private final io.compactor.metrics.ProxyMetrics metrics;
+  /** Commands expected and replies completed on this connection, for the sampled upstream latency. */
+  private long expected;
+  private long completed;
+  private long sampleAt = -1;
+  private long sampleStart;
+  private boolean connectedBefore;
+
+  SharedUpstream(EventLoop loop, UpstreamConnector connector, long slowClientTimeoutMillis,
+      io.compactor.metrics.ProxyMetrics metrics) {
+    this.metrics = metrics;
     this.loop = loop;
     this.connector = connector;
     this.slowClientTimeoutMillis = slowClientTimeoutMillis;
@@ -87,6 +97,13 @@ final class SharedUpstream {
 
   private void connect() {
     state = State.CONNECTING;
+    if (connectedBefore) {
+      metrics.reconnect();
+    }
+    connectedBefore = true;
+    expected = 0;
+    completed = 0;
+    sampleAt = -1;
     ChannelFuture f = connector.connect(loop, new Handler());
     channel = f.channel();
     f.addListener((ChannelFutureListener) future -> {
@@ -102,6 +119,7 @@ final class SharedUpstream {
       } else {
         for (Command c : login) {
           owners.add(HANDSHAKE);
+          expected++;
           channel.write(c.takeFrame(), channel.voidPromise());
         }
         channel.flush();
@@ -143,11 +161,18 @@ final class SharedUpstream {
   /** Notes that the next reply not yet claimed belongs to {@code owner}; call once per command written. */
   void expect(Session owner) {
     owners.add(owner);
+    metrics.inFlight(1);
+    if (sampleAt < 0 && (expected & 31) == 0) {
+      sampleAt = expected;
+      sampleStart = System.nanoTime();
+    }
+    expected++;
   }
 
   /** A command the proxy itself sends on this connection (in order with clients' ones); its reply is checked, not forwarded. */
   void expectOwnReply() {
     owners.add(HANDSHAKE);
+    expected++;
   }
 
   /** Writes request bytes; flushed once at the end of this event-loop iteration, for every client together. */
@@ -198,7 +223,12 @@ final class SharedUpstream {
         }
         if (ended) {
           Object owner = owners.poll();
+          if (completed++ == sampleAt) {
+            metrics.upstreamLatency(System.nanoTime() - sampleStart);
+            sampleAt = -1;
+          }
           if (owner instanceof Session s) {
+            metrics.inFlight(-1);
             if (s.writesAfterSharedReply()) {
               flushReplyRun(buf);
             }
@@ -307,8 +337,11 @@ final class SharedUpstream {
     Object inFrame = midFrame ? frameOwner : null;
     List<Session> affected = new ArrayList<>();
     for (Object o; (o = owners.poll()) != null; ) {
-      if (o instanceof Session s && !affected.contains(s)) {
-        affected.add(s);
+      if (o instanceof Session s) {
+        metrics.inFlight(-1);
+        if (!affected.contains(s)) {
+          affected.add(s);
+        }
       }
     }
     if (state != State.READY) {

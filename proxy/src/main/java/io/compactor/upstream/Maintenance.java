@@ -116,6 +116,14 @@ public final class Maintenance implements AutoCloseable {
         checkDictionaries();
       }
       reap(redis);
+      if (survey != null) {
+        try {
+          survey.step(redis, SURVEY_BUDGET_NANOS);
+        } catch (RuntimeException e) {
+          survey.fail(e);
+          throw e;
+        }
+      }
       warned = false;
     } catch (RuntimeException e) {
       if (!warned) {
@@ -124,6 +132,35 @@ public final class Maintenance implements AutoCloseable {
       }
       limitsKnown = false; // a new server may have other limits
     }
+  }
+
+  /** Time a periodic survey may take per maintenance tick (an on-demand one runs to its end). */
+  private static final long SURVEY_BUDGET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private Survey survey;
+
+  /**
+   * From now on, also surveys the keyspace for the saving estimate (see {@link Survey}), every
+   * {@code period} (zero: only when asked), sampling {@code sample} keys per rule; each completed pass
+   * goes to {@code publish}, on the maintenance thread.
+   */
+  public void survey(java.util.List<io.compactor.config.RuleConfig> rules, java.util.List<byte[]> rulesArgv, int sample,
+      Duration period, java.util.function.Consumer<io.compactor.metrics.Savings.Estimate> publish) {
+    Survey s = new Survey(rules, rulesArgv, scriptSha, sample, period.toNanos(), publish);
+    executor.execute(() -> survey = s);
+  }
+
+  /** Runs a survey pass now (or joins the one under way); completes with its estimate. */
+  public java.util.concurrent.CompletableFuture<io.compactor.metrics.Savings.Estimate> surveyNow() {
+    java.util.concurrent.CompletableFuture<io.compactor.metrics.Savings.Estimate> f =
+        new java.util.concurrent.CompletableFuture<>();
+    executor.execute(() -> {
+      if (survey == null) {
+        f.completeExceptionally(new IllegalStateException("no survey configured (metrics.enabled is false)"));
+      } else {
+        survey.request(f);
+      }
+    });
+    return f;
   }
 
   /**

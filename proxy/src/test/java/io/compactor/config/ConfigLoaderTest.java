@@ -162,7 +162,11 @@ class ConfigLoaderTest {
         Map.entry("limits.max-bulk-bytes", "8kb"),
         Map.entry("limits.max-inline-bytes", "9kb"),
         Map.entry("limits.max-request-bytes", "768mb"),
-        Map.entry("admin.listen", "127.0.0.1:7001"));
+        Map.entry("admin.listen", "127.0.0.1:7001"),
+        Map.entry("metrics.enabled", "false"),
+        Map.entry("metrics.survey-period", "0"),
+        Map.entry("metrics.survey-sample", "50"),
+        Map.entry("metrics.compactor-command", "false"));
     assertThat(valid.keySet()).containsExactlyInAnyOrderElementsOf(ConfigLoader.SETTINGS);
 
     for (String setting : ConfigLoader.SETTINGS) {

@@ -94,6 +94,21 @@ public final class BucketCompactor {
     return i < 0 ? null : byIndex[i];
   }
 
+  /** The bucket rule named {@code name}, or null. */
+  public BucketRule ruleByName(String name) {
+    for (BucketRule r : rules) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** The rules as the script's keyspace operations take them: count, then name, prefix, suffix, n each. */
+  public List<byte[]> rulesArgv() {
+    return rulesArgv;
+  }
+
   List<BucketRule> rules() {
     return List.of(rules);
   }

@@ -33,6 +33,7 @@ public final class BucketRule {
   private final byte[] suffix;
   private final byte[] nameBytes;
   private final io.compactor.compaction.compress.CompressRule codec;
+  private final io.compactor.compaction.RuleStats stats;
 
   public BucketRule(RuleConfig config) {
     this(config, null);
@@ -46,6 +47,12 @@ public final class BucketRule {
     this.prefix = glob.literalPrefix();
     this.suffix = glob.literalSuffix();
     this.nameBytes = config.name().getBytes(StandardCharsets.US_ASCII);
+    this.stats = codec != null ? codec.stats() : new io.compactor.compaction.RuleStats();
+  }
+
+  /** What the rule did with its writes (the same object as its codec's). */
+  public io.compactor.compaction.RuleStats stats() {
+    return stats;
   }
 
   public RuleConfig config() {
@@ -72,6 +79,16 @@ public final class BucketRule {
 
   byte[] suffix() {
     return suffix.clone();
+  }
+
+  /** The length of the field {@code key} (which this rule matches) is stored under, without placing it. */
+  public int fieldLength(byte[] key) {
+    long id = numericId(key, prefix.length, key.length - suffix.length);
+    if (id < 0) {
+      return key.length - prefix.length - suffix.length;
+    }
+    long f = id % config.fieldsPerBucket();
+    return f < 10 ? 1 : f < 100 ? 2 : Long.toString(f).length();
   }
 
   /** Where {@code key} (which this rule matches) lives. */

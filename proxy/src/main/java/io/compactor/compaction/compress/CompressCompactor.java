@@ -66,6 +66,16 @@ public final class CompressCompactor {
     return codecs;
   }
 
+  /** The compression rule named {@code name}, or null. */
+  public CompressRule ruleByName(String name) {
+    for (CompressRule r : rules) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
   /** The compression rule owning {@code key}, or null. */
   public CompressRule ruleFor(byte[] key) {
     int i = keyRules.owner(key);

@@ -4,6 +4,7 @@ import io.compactor.codec.CodecKind;
 import io.compactor.codec.Encoder;
 import io.compactor.codec.Sampler;
 import io.compactor.codec.ValueCodecs;
+import io.compactor.compaction.RuleStats;
 import io.compactor.config.RuleConfig;
 
 /**
@@ -29,6 +30,7 @@ public final class CompressRule {
   /** Called once, when the sample first holds {@code train-after} values (the maintenance thread trains). */
   private volatile Runnable onSampled;
   private volatile boolean sampledReported;
+  private final io.compactor.compaction.RuleStats stats = new io.compactor.compaction.RuleStats();
 
   public CompressRule(RuleConfig config, ValueCodecs codecs) {
     this.config = config;
@@ -93,10 +95,22 @@ public final class CompressRule {
         }
       }
     }
-    byte[] out = looksNumeric(value) ? value : encoder.encode(value);
+    boolean numeric = looksNumeric(value);
+    byte[] out = numeric ? value : encoder.encode(value);
     windowLogical.add(value.length);
     windowStored.add(out.length);
+    if (out.length < value.length) { // an envelope is only chosen when strictly smaller
+      stats.valueCompressed(value.length, out.length);
+    } else {
+      stats.valueUncompressed(value.length, out.length, numeric ? RuleStats.Uncompressed.NUMERIC
+          : value.length < minSize() ? RuleStats.Uncompressed.TOO_SMALL : RuleStats.Uncompressed.NOT_SMALLER);
+    }
     return out;
+  }
+
+  /** What this rule did with the values it encoded (shared with its bucket rule, when it is a bucket's codec). */
+  public RuleStats stats() {
+    return stats;
   }
 
   /**

@@ -658,6 +658,53 @@ elseif op == 'reap' then
   end
   return dropped
 
+elseif op == 'survey' then
+  -- what the proxy's saving estimate needs of physical keys KEYS[1..n] (read only): per key a table
+  -- {kind, MEMORY USAGE, 1 when the key has an expiry, ...}; kind 'b' a bucket (then its encoding and,
+  -- per live field, the logical key's length, the unwrapped value and 1 when it expires), 'o' an
+  -- overflow key (logical key length, value length, its first 16 bytes), 'd' a dictionary, 'k' any
+  -- other key (type, and for a string its length and first 16 bytes), 'x' a key that is gone.
+  local rules = rules_at(4)
+  local out = {}
+  for i, k in ipairs(KEYS) do
+    local mem = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0')
+    if not mem then
+      out[i] = { 'x' }
+    else
+      local ttl = redis.call('PTTL', k) >= 0 and 1 or 0
+      local space = string.sub(k, 1, 7)
+      if space == '__rc:b:' then
+        local r = { 'b', mem, ttl, redis.call('OBJECT', 'ENCODING', k) }
+        local name, kind, num = parse(string.sub(k, 8))
+        local all = redis.call('HGETALL', k)
+        for j = 1, #all, 2 do
+          local v, at = unwrap(all[j + 1])
+          local lk = name and logical(rules, name, kind, num, all[j])
+          if v and lk and (at == 0 or at > now()) then
+            r[#r + 1] = #lk
+            r[#r + 1] = v
+            r[#r + 1] = at > 0 and 1 or 0
+          end
+        end
+        out[i] = r
+      elseif space == '__rc:o:' then
+        local name, kind, num, rest = parse(string.sub(k, 8))
+        local lk = name and string.sub(rest, 1, 1) == ':' and logical(rules, name, kind, num, string.sub(rest, 2))
+        out[i] = { 'o', mem, ttl, lk and #lk or 0, redis.call('STRLEN', k), redis.call('GETRANGE', k, 0, 15) }
+      elseif space == '__rc:d:' then
+        out[i] = { 'd', mem, ttl }
+      else
+        local t = redis.call('TYPE', k).ok
+        if t == 'string' then
+          out[i] = { 'k', mem, ttl, t, redis.call('STRLEN', k), redis.call('GETRANGE', k, 0, 15) }
+        else
+          out[i] = { 'k', mem, ttl, t }
+        end
+      end
+    end
+  end
+  return out
+
 elseif op == 'randomkey' then
   local rules = rules_at(4)
   for attempt = 1, 100 do
