@@ -134,7 +134,8 @@ public final class AdminServer implements AutoCloseable {
     http.createContext("/dashboard", ex -> {
       String path = ex.getRequestURI().getPath();
       String resource = path.equals("/dashboard/chart.js")
-          ? "/META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js" : "/io/compactor/admin/dashboard.html";
+          ? "/META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js"
+          : path.equals("/dashboard") || path.equals("/dashboard/") ? "/io/compactor/admin/dashboard.html" : "/none";
       try (java.io.InputStream in = AdminServer.class.getResourceAsStream(resource)) {
         if (in == null) {
           respond(ex, 404, "{\"error\":\"not found\"}\n");

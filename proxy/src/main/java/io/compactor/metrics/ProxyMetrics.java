@@ -158,8 +158,8 @@ public final class ProxyMetrics {
     for (int b = 0; b <= RuleStats.RATIO_BOUNDS.length; b++) {
       int bucket = b;
       String le = b < RuleStats.RATIO_BOUNDS.length ? String.valueOf(RuleStats.RATIO_BOUNDS[b]) : "+Inf";
-      FunctionCounter.builder("proxy.rule.compression.ratio", s, x -> x.ratioCount(bucket))
-          .description("Compressed values by stored/logical ratio (bucket: at most 'le', above the one before)")
+      FunctionCounter.builder("proxy.rule.compression.ratio", s, x -> cumulative(x, bucket))
+          .description("Compressed values whose stored/logical ratio is at most 'le' (cumulative, as histogram buckets)")
           .tags(tags.and("le", le)).register(registry);
     }
     Gauge.builder("proxy.rule.memory.saved", this, m -> m.rule(i).savedBytes()).baseUnit("bytes").tags(tags)
@@ -178,6 +178,14 @@ public final class ProxyMetrics {
       Gauge.builder("proxy.rule.dictionary.id", view.dictionaryId(), d -> d.getAsInt()).strongReference(true).tags(tags)
           .register(registry);
     }
+  }
+
+  private static double cumulative(RuleStats s, int bucket) {
+    long n = 0;
+    for (int b = 0; b <= bucket; b++) {
+      n += s.ratioCount(b);
+    }
+    return n;
   }
 
   /** Metrics with every hot-path call a no-op and nothing registered (the rules' counters still count). */

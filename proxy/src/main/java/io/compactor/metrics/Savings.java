@@ -22,12 +22,15 @@ public final class Savings {
    */
   static final long ENTRY_SLACK = RedisCost.allocSize(24) - 24;
 
-  /** One rule's figures from one completed survey (bytes, keys). */
+  /**
+   * One rule's figures from one completed survey (bytes, keys). Both sizes include the keys' share of the
+   * keyspace's hash tables (main and expires): their slots at the table's fill in each layout.
+   */
   public record RuleEstimate(String rule, String strategy, long physicalKeys, long sampledKeys, long logicalKeys,
-      long actualBytes, long plainBytes, long tableBytesSaved, long listpackBuckets, long hashtableBuckets) {
+      long actualBytes, long plainBytes, long listpackBuckets, long hashtableBuckets) {
     /** What storing these keys plainly would cost more than storing them as the rule does. */
     public long savedBytes() {
-      return plainBytes - actualBytes + tableBytesSaved;
+      return plainBytes - actualBytes;
     }
   }
 
@@ -36,13 +39,15 @@ public final class Savings {
    *
    * @param timeMillis when it ended (epoch ms)
    * @param overheadBytes what the proxy's own keys (compression dictionaries) cost
+   * @param otherTablesBytes what the other keys' share of the hash tables changes by (the tables are
+   *     smaller, or fuller, with the rules' keys packed; may be negative)
    * @param dbKeys keys in the database (INFO keyspace) when it ended
    */
   public record Estimate(long timeMillis, long durationMillis, List<RuleEstimate> rules, long overheadBytes,
-      long dbKeys) {
-    /** The total saving: every rule's, less the overhead. */
+      long otherTablesBytes, long dbKeys) {
+    /** The total saving: every rule's, plus the other keys' table share, less the overhead. */
     public long savedBytes() {
-      long s = -overheadBytes;
+      long s = otherTablesBytes - overheadBytes;
       for (RuleEstimate r : rules) {
         s += r.savedBytes();
       }
@@ -70,9 +75,9 @@ public final class Savings {
     public static Estimate none(List<String> rules, List<String> strategies) {
       List<RuleEstimate> out = new ArrayList<>();
       for (int i = 0; i < rules.size(); i++) {
-        out.add(new RuleEstimate(rules.get(i), strategies.get(i), 0, 0, 0, 0, 0, 0, 0, 0));
+        out.add(new RuleEstimate(rules.get(i), strategies.get(i), 0, 0, 0, 0, 0, 0, 0));
       }
-      return new Estimate(0, 0, List.copyOf(out), 0, 0);
+      return new Estimate(0, 0, List.copyOf(out), 0, 0, 0);
     }
   }
 
@@ -206,19 +211,30 @@ public final class Savings {
       }
       long plainKeys = Math.max(0, dbKeys - physicalAll + logicalAll);
       long plainExpires = Math.max(0, dbExpires - physicalExp + logicalExp);
-      long tables = RedisCost.dictTable(plainKeys) - RedisCost.dictTable(dbKeys)
-          + RedisCost.dictTable(plainExpires) - RedisCost.dictTable(dbExpires);
-      double weight = (logicalAll - physicalAll) + (logicalExp - physicalExp);
+      // bytes of table per key (slots at the table's fill), plain layout and as stored
+      double cp = perKey(plainKeys);
+      double ca = perKey(dbKeys);
+      double cpe = perKey(plainExpires);
+      double cae = perKey(dbExpires);
+      double ruleTables = 0;
       List<RuleEstimate> out = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        double w = (logical[i] - sampled[i] + logicalExpiring[i] - physicalExpiring[i]) * scale[i];
-        long tableShare = weight <= 0 ? 0 : Math.round(tables * (w / weight));
+        double plainTables = (logical[i] * cp + logicalExpiring[i] * cpe) * scale[i];
+        double actualTables = physical[i] * ca + physicalExpiring[i] * cae * scale[i];
+        ruleTables += plainTables - actualTables;
         out.add(new RuleEstimate(rules.get(i), strategies.get(i), physical[i], sampled[i],
-            Math.round(logical[i] * scale[i]), Math.round(actual[i] * scale[i]), Math.round(plain[i] * scale[i]),
-            tableShare, Math.round(listpack[i] * scale[i]), Math.round(hashtable[i] * scale[i])));
+            Math.round(logical[i] * scale[i]), Math.round(actual[i] * scale[i] + actualTables),
+            Math.round(plain[i] * scale[i] + plainTables), Math.round(listpack[i] * scale[i]),
+            Math.round(hashtable[i] * scale[i])));
       }
+      long tables = RedisCost.dictTable(plainKeys) - RedisCost.dictTable(dbKeys)
+          + RedisCost.dictTable(plainExpires) - RedisCost.dictTable(dbExpires);
       long now = System.currentTimeMillis();
-      return new Estimate(now, now - started, List.copyOf(out), overhead, dbKeys);
+      return new Estimate(now, now - started, List.copyOf(out), overhead, Math.round(tables - ruleTables), dbKeys);
+    }
+
+    private static double perKey(long keys) {
+      return keys == 0 ? 0 : RedisCost.dictTable(keys) / (double) keys;
     }
   }
 }
