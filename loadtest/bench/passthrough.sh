@@ -8,11 +8,13 @@
 #   NUTCRACKER=/path/to/nutcracker loadtest/bench/passthrough.sh
 #   TESTS=set,get KEYSPACE=100000 loadtest/bench/passthrough.sh --set "rules=[{name: key, pattern: 'key:*', strategy: bucket}]"
 #                                                 # bucketed keys through the proxy vs plain keys direct
+#   ALT_ARGS="--set metrics.enabled=false" loadtest/bench/passthrough.sh
+#                                                 # adds a second proxy (column compactor-alt): metrics on vs off
 #
 # Extra arguments are passed to the proxy (e.g. --set server.io-threads=1).
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), TESTS (set,get,incr,lpush,mset),
 # PIPELINES ("1 16"), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this many; unset =
-# one key per test), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
+# one key per test), DATA_SIZE (redis-benchmark -d: value bytes, default 3), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
 # JAVA_OPTS (JVM options for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +28,7 @@ WARMUP=${WARMUP:-300000}
 KEYSPACE=${KEYSPACE:-}
 RANDOM_KEYS=()
 [ -n "$KEYSPACE" ] && RANDOM_KEYS=(-r "$KEYSPACE")
+[ -n "${DATA_SIZE:-}" ] && RANDOM_KEYS+=(-d "$DATA_SIZE")
 OUT=${OUT:-loadtest/results/passthrough-$(date +%Y%m%d-%H%M%S).md}
 JAR=proxy/target/redis-compactor.jar
 
@@ -51,6 +54,15 @@ java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$proxy_port" --upstream "red
 proxy_pid=$!
 
 targets=("direct:$redis_port" "compactor:$proxy_port")
+if [ -n "${ALT_ARGS:-}" ]; then
+  # a second proxy on the same Redis with these arguments added (e.g. --set metrics.enabled=false), as
+  # column compactor-alt, interleaved with the others: compactor / compactor-alt is the cost of the difference
+  alt_port=$(free_port)
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$alt_port" --upstream "redis://127.0.0.1:$redis_port" "$@" $ALT_ARGS \
+    >"$work/alt.out" 2>"$work/alt.err" & pids+=($!)
+  targets+=("compactor-alt:$alt_port")
+fi
 if [ -n "${NUTCRACKER:-}" ]; then
   tw_port=$(free_port)
   cat >"$work/nutcracker.yml" <<YML
@@ -73,8 +85,10 @@ for t in "${targets[@]}"; do
 done
 
 echo "warming up the proxy's JIT with $WARMUP requests..." >&2
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -P 16 -q >/dev/null 2>&1
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+for wp in "$proxy_port" ${alt_port:-}; do
+  redis-benchmark -h 127.0.0.1 -p "$wp" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -P 16 -q >/dev/null 2>&1
+  redis-benchmark -h 127.0.0.1 -p "$wp" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+done
 
 raw="$work/raw.csv"   # name,pipeline,round,test,rps
 : >"$raw"

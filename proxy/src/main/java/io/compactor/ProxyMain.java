@@ -138,6 +138,10 @@ public final class ProxyMain implements Callable<Integer> {
       }
       stopped.countDown();
     }, "compactor-shutdown"));
+    if (server.adminAddress() != null) { // before the listening line, which tells scripts the proxy is up
+      System.out.println("redis-compactor admin on " + server.adminAddress().getHostString() + ":"
+          + server.adminAddress().getPort() + " (/metrics, /dashboard, /health/ready)");
+    }
     System.out.println("redis-compactor listening on " + server.localAddress().getHostString() + ":"
         + server.localAddress().getPort() + " -> " + cfg.upstream().uri().redacted());
     System.out.flush();
