@@ -17,6 +17,10 @@ public final class Compactor {
   private final BucketCompactor buckets;
   private final CompressCompactor compression;
   private final KeyRules keyRules;
+  /** Each rule's counters, by its index in {@link #keyRules}. */
+  private final RuleStats[] stats;
+  /** The bucket rule at each index, null for other strategies. */
+  private final BucketRule[] bucketRules;
 
   /**
    * @param buckets the bucket rules (also guards the reserved namespace and shows logical keys to
@@ -27,6 +31,13 @@ public final class Compactor {
     this.buckets = buckets;
     this.compression = compression;
     this.keyRules = new KeyRules(rules);
+    this.stats = new RuleStats[keyRules.size()];
+    this.bucketRules = new BucketRule[keyRules.size()];
+    for (int i = 0; i < stats.length; i++) {
+      io.compactor.config.RuleConfig rc = keyRules.config(i);
+      bucketRules[i] = rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET ? buckets.ruleByName(rc.name()) : null;
+      stats[i] = bucketRules[i] != null ? bucketRules[i].stats() : compression.ruleByName(rc.name()).stats();
+    }
   }
 
   public BucketCompactor buckets() {
@@ -72,14 +83,6 @@ public final class Compactor {
     return Rewrite.send(b.command(), ReplyTransform.andThen(b.transform(), z.transform()));
   }
 
-  /** Refusals naming no rule's key: the reserved namespace. */
-  private final java.util.concurrent.atomic.LongAdder refusedReserved = new java.util.concurrent.atomic.LongAdder();
-
-  /** Commands refused for naming the proxy's reserved namespace ({@code __rc:}). */
-  public long refusedReserved() {
-    return refusedReserved.sum();
-  }
-
   /** Every rule, in order, with what it did: for metrics. */
   public java.util.List<RuleView> rules() {
     java.util.List<RuleView> out = new java.util.ArrayList<>();
@@ -88,7 +91,7 @@ public final class Compactor {
       io.compactor.compaction.compress.CompressRule codec =
           rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET
               ? buckets.ruleByName(rc.name()).codec() : compression.ruleByName(rc.name());
-      out.add(new RuleView(rc, statsOf(i), codec == null ? null : codec::dictionaryId));
+      out.add(new RuleView(rc, stats[i], codec == null ? null : codec::dictionaryId));
     }
     return out;
   }
@@ -104,18 +107,20 @@ public final class Compactor {
     return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 
-  /** Counts a rewritten string write (or a refusal) on the rules owning its keys. */
+  /**
+   * Counts a rewritten string write (or a refusal) on the rules owning its keys: what the client sent,
+   * whatever Redis then answers (a {@code SET … NX} that finds the key counts too).
+   */
   private void count(Command c, Rewrite r) {
     if (r.isRefusal()) {
       for (int i = 1; i < c.argc(); i++) {
         int owner = keyRules.owner(c, i);
         if (owner >= 0) {
-          statsOf(owner).refused();
+          stats[owner].refused();
           return;
         }
       }
-      refusedReserved.increment();
-      return;
+      return; // the reserved namespace: counted with the other refusals (proxy_errors_total{kind="refused"})
     }
     int w = -1;
     for (int i = 0; i < STRING_WRITES.length; i++) {
@@ -136,22 +141,16 @@ public final class Compactor {
         continue;
       }
       byte[] key = c.arg(k);
-      BucketRule br = buckets.ruleFor(key);
+      BucketRule br = bucketRules[owner];
       if (br != null) {
         br.stats().keyWritten(key.length, br.fieldLength(key), true);
         if (br.codec() == null) {
           br.stats().valueStored(c.argLength(k + valueOffset));
         }
       } else {
-        statsOf(owner).keyWritten(key.length, key.length, false);
+        stats[owner].keyWritten(key.length, key.length, false);
       }
     }
-  }
-
-  private RuleStats statsOf(int owner) {
-    io.compactor.config.RuleConfig rc = keyRules.config(owner);
-    return rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET
-        ? buckets.ruleByName(rc.name()).stats() : compression.ruleByName(rc.name()).stats();
   }
 
   /** See {@link BucketCompactor#flushesScripts}. */
