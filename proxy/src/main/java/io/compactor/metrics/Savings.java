@@ -5,22 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The memory the rules save, estimated from a survey of the keyspace: what Redis would spend on the
- * rules' logical keys stored as plain strings ({@link RedisCost}'s model of Redis 7.0 with jemalloc) minus
- * what it spends on the physical keys that hold them now (Redis's own {@code MEMORY USAGE}, plus an
- * expire entry per key with a TTL), plus the difference in the keyspace's hash tables, minus what the
+ * The memory the rules save, estimated from a survey of the keyspace: what the server would spend on the
+ * rules' logical keys stored as plain strings ({@link RedisCost}'s model of Redis 7.0 or Valkey 8.0 with
+ * jemalloc, as {@link RedisCost.Server}) minus what it spends on the physical keys that hold them now (the
+ * server's own {@code MEMORY USAGE}, plus what that leaves out: {@link RedisCost.Server#memoryUsageSlack} and
+ * an expire entry per key with a TTL), plus the difference in the keyspace's hash tables, minus what the
  * proxy keeps for itself (compression dictionaries). One survey pass counts every physical key and samples
  * the first {@code sample} keys of each rule it meets (SCAN's order is the hash order, so the first keys
  * are a random sample); sums over the sample are scaled by count / sampled.
  */
 public final class Savings {
   private Savings() {}
-
-  /**
-   * MEMORY USAGE counts a key's dict entry as {@code sizeof(dictEntry)} (24 bytes) where jemalloc allocates
-   * its size class (32 with Debian's build): what it leaves out, added to each reading.
-   */
-  static final long ENTRY_SLACK = RedisCost.allocSize(24) - 24;
 
   /**
    * One rule's figures from one completed survey (bytes, keys). Both sizes include the keys' share of the
@@ -87,6 +82,8 @@ public final class Savings {
     private final List<String> strategies;
     private final int sample;
     private final boolean sharedIntegers;
+    private final RedisCost.Server server;
+    private final long entrySlack;
     private final long started = System.currentTimeMillis();
     private final long[] physical;
     private final long[] sampled;
@@ -101,13 +98,18 @@ public final class Savings {
 
     /**
      * @param sample keys sampled per rule per pass
-     * @param sharedIntegers whether Redis shares the integers 0..9999 (no maxmemory, or a policy without LRU/LFU)
+     * @param sharedIntegers whether the server shares the integers 0..9999 (no maxmemory, or a policy without
+     *     LRU/LFU)
+     * @param server the server's key layout: what a plain key costs, and what its MEMORY USAGE leaves out
      */
-    public Tally(List<String> rules, List<String> strategies, int sample, boolean sharedIntegers) {
+    public Tally(List<String> rules, List<String> strategies, int sample, boolean sharedIntegers,
+        RedisCost.Server server) {
       this.rules = List.copyOf(rules);
       this.strategies = List.copyOf(strategies);
       this.sample = sample;
       this.sharedIntegers = sharedIntegers;
+      this.server = server;
+      this.entrySlack = server.memoryUsageSlack();
       int n = rules.size();
       physical = new long[n];
       sampled = new long[n];
@@ -130,9 +132,12 @@ public final class Savings {
       return false;
     }
 
-    /** Records a physical key; returns its MEMORY USAGE corrected to what Redis allocates (see {@link #ENTRY_SLACK}). */
+    /**
+     * Records a physical key; returns its MEMORY USAGE corrected to what the server allocates for it (see
+     * {@link RedisCost.Server#memoryUsageSlack}), the expire entry aside.
+     */
     private long physical(int rule, long mem, boolean ttl) {
-      long real = mem + ENTRY_SLACK;
+      long real = mem + entrySlack;
       actual[rule] += real + (ttl ? RedisCost.EXPIRE_ENTRY : 0);
       if (ttl) {
         physicalExpiring[rule]++;
@@ -164,7 +169,7 @@ public final class Savings {
         hashtable[rule]++;
       }
       for (int i = 0; i < keyLengths.length; i++) {
-        logical(rule, RedisCost.keyEntry(keyLengths[i]) + valueCost(values[i]), expires[i]);
+        logical(rule, server.keyEntry(keyLengths[i]) + valueCost(values[i]), expires[i]);
       }
     }
 
@@ -175,7 +180,8 @@ public final class Savings {
       if (e == null) {
         logical(rule, real, ttl); // stored as written: costs what it costs
       } else {
-        logical(rule, RedisCost.keyEntry(logicalKeyLength) + RedisCost.stringValue(e.decodedLength(), sharedIntegers), ttl);
+        logical(rule, server.keyEntry(logicalKeyLength) + RedisCost.stringValue(e.decodedLength(), sharedIntegers),
+            ttl);
       }
     }
 
@@ -186,7 +192,7 @@ public final class Savings {
 
     /** One of the proxy's own keys (a dictionary). */
     public void overhead(long mem) {
-      overhead += mem + ENTRY_SLACK;
+      overhead += mem + entrySlack;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.compactor.upstream;
 
 import io.compactor.compaction.KeyRules;
 import io.compactor.config.RuleConfig;
+import io.compactor.metrics.RedisCost;
 import io.compactor.metrics.Savings;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -77,7 +78,7 @@ final class Survey {
       if ((periodNanos <= 0 && waiting.isEmpty()) || now - nextStart < 0) {
         return;
       }
-      tally = new Savings.Tally(names, strategies, sample, sharedIntegers(redis));
+      tally = new Savings.Tally(names, strategies, sample, sharedIntegers(redis), server(redis));
       cursor = ScanCursor.INITIAL;
       nextStart = now + (periodNanos > 0 ? periodNanos : Long.MAX_VALUE / 4);
     }
@@ -211,6 +212,15 @@ final class Survey {
           tally.other(owner, mem, ttl);
         }
       }
+    }
+  }
+
+  /** The server's key layout, from INFO server (Redis 7.0's when the reply says nothing else, or is refused). */
+  private static RedisCost.Server server(RedisCommands<byte[], byte[]> redis) {
+    try {
+      return RedisCost.Server.fromInfo(redis.info("server"));
+    } catch (RuntimeException e) {
+      return RedisCost.Server.REDIS_7;
     }
   }
 

@@ -156,4 +156,51 @@ class RedisCostTest {
     assertThat(RedisCost.plainStringKey(11, b("42"), false, true)).isEqualTo(48);
     assertThat(RedisCost.plainStringKey(11, b("42"), true, false)).isEqualTo(48 + 16 + 32);
   }
+
+  @Test
+  void server_redis7IsTheStaticModel() {
+    RedisCost.Server r = RedisCost.Server.REDIS_7;
+    for (int n : new int[] {0, 11, 31, 44, 45, 253, 300, 70_000}) {
+      assertThat(r.keyEntry(n)).as("keyEntry(%d)", n).isEqualTo(RedisCost.keyEntry(n));
+    }
+    assertThat(r.plainStringKey(11, b("hello"), true, true)).isEqualTo(RedisCost.plainStringKey(11, b("hello"), true, true));
+    assertThat(r.memoryUsageSlack()).isEqualTo(8); // dictEntry: 32-byte class, counted as 24
+  }
+
+  @Test
+  void server_valkey8EmbedsTheKeyInTheEntry() {
+    RedisCost.Server v = RedisCost.Server.VALKEY_8;
+    // 17 (value, next, key_header_size) + sdshdr8 (3, the argument's embstr) + key + NUL
+    assertThat(v.keyEntry(0)).isEqualTo(32); // 21
+    assertThat(v.keyEntry(10)).isEqualTo(32); // "media:1234": 31, where Redis 7.0 spends 32 + 16
+    assertThat(v.keyEntry(11)).isEqualTo(32); // 32
+    assertThat(v.keyEntry(12)).isEqualTo(48); // 33
+    assertThat(v.keyEntry(27)).isEqualTo(48); // 48
+    assertThat(v.keyEntry(28)).isEqualTo(64);
+    assertThat(v.keyEntry(44)).isEqualTo(80); // 65
+    assertThat(v.keyEntry(45)).isEqualTo(80); // raw argument, sdsnewlen type 8: still 3
+    assertThat(v.keyEntry(252)).isEqualTo(320); // 273; its sds: 256, usable 252
+    assertThat(v.keyEntry(253)).isEqualTo(320); // sds of 257 in 320: usable 316 > 255, type 16 (5): 276
+    assertThat(v.keyEntry(300)).isEqualTo(384); // type 16: 323
+    assertThat(v.keyEntry(65530)).isEqualTo(81920); // sds 65536 exactly: type 16 stays
+    assertThat(v.keyEntry(65531)).isEqualTo(81920); // sds 65537 in 81920: type 32 (9)
+    assertThat(v.memoryUsageSlack()).isZero(); // dictEntryMemUsage is the entry's zmalloc_size
+    assertThat(v.plainStringKey(10, b("hello"), true, true)).isEqualTo(32 + 32 + 32);
+    assertThat(v.plainStringKey(10, b("42"), false, true)).isEqualTo(32);
+    assertThatThrownBy(() -> v.keyEntry(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("keyLength: -1 (expected: >= 0)");
+  }
+
+  @Test
+  void server_fromInfo() {
+    String valkey = "# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\nredis_mode:standalone\r\n";
+    assertThat(RedisCost.Server.fromInfo(valkey)).isEqualTo(RedisCost.Server.VALKEY_8);
+    assertThat(RedisCost.Server.fromInfo("valkey_version:8.0.0\n")).isEqualTo(RedisCost.Server.VALKEY_8);
+    assertThat(RedisCost.Server.fromInfo("server_name:valkey\r\n")).isEqualTo(RedisCost.Server.VALKEY_8);
+    assertThat(RedisCost.Server.fromInfo("# Server\r\nredis_version:7.2.4\r\nvalkey_version:7.2.7\r\n"))
+        .isEqualTo(RedisCost.Server.REDIS_7); // Valkey 7.2 is Redis 7.2's code
+    assertThat(RedisCost.Server.fromInfo("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"))
+        .isEqualTo(RedisCost.Server.REDIS_7);
+    assertThat(RedisCost.Server.fromInfo("")).isEqualTo(RedisCost.Server.REDIS_7);
+  }
 }

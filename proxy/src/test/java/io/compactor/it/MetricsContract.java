@@ -16,20 +16,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The figures the proxy shows: the survey's saving estimate against Redis's own {@code used_memory}, the
+ * Run by {@code RedisMetricsIT} and {@code ValkeyMetricsIT}. The figures the proxy shows: the survey's saving estimate against Redis's own {@code used_memory}, the
  * same totals in {@code INFO compactor} and {@code /api/stats}, {@code /metrics} through the Prometheus
  * text-format parser, the rules' write counters, and {@code COMPACTOR KEY}.
  */
-class MetricsIT {
-  @RegisterExtension
-  static final ProxyEnvironment env = ProxyEnvironment.redis()
-      .with("admin.listen", "127.0.0.1:0")
-      .with("metrics.survey-period", "0")
-      .with("rules", "[{name: media, pattern: 'media:*', strategy: bucket},"
-          + " {name: pages, pattern: 'page:*', strategy: compress, codec: zstd}]");
+abstract class MetricsContract {
+  /** The proxy settings both subclasses use. */
+  static ProxyEnvironment configure(ProxyEnvironment e) {
+    return e.with("admin.listen", "127.0.0.1:0")
+        .with("metrics.survey-period", "0")
+        .with("rules", "[{name: media, pattern: 'media:*', strategy: bucket},"
+            + " {name: pages, pattern: 'page:*', strategy: compress, codec: zstd}]");
+  }
+
+  abstract ProxyEnvironment env();
 
   private static final HttpClient http = HttpClient.newHttpClient();
 
@@ -38,7 +40,7 @@ class MetricsIT {
   }
 
   private URI admin(String path) {
-    return URI.create("http://127.0.0.1:" + env.proxy().adminAddress().getPort() + path);
+    return URI.create("http://127.0.0.1:" + env().proxy().adminAddress().getPort() + path);
   }
 
   private long survey() throws Exception {
@@ -103,8 +105,8 @@ class MetricsIT {
 
   @Test
   void estimate_matchesUsedMemoryDifference() throws Exception {
-    try (RespClient direct = env.directClient(); RespClient proxy = env.proxyClient();
-        RespClient upstream = env.upstreamClient()) {
+    try (RespClient direct = env().directClient(); RespClient proxy = env().proxyClient();
+        RespClient upstream = env().upstreamClient()) {
       // warm both servers up with the same work first: what Redis allocates once and keeps (script caches,
       // the slow log, clients' argv arrays) is not per key, and the estimate is about keys
       for (int round = 0; round < 2; round++) {
@@ -124,9 +126,9 @@ class MetricsIT {
       long upstreamDelta = settled(upstream) - u0;
       long measured = directDelta - upstreamDelta;
       long estimated = survey();
-      org.slf4j.LoggerFactory.getLogger(MetricsIT.class).info("direct +{} B, upstream +{} B; stats {}", directDelta,
+      org.slf4j.LoggerFactory.getLogger(getClass()).info("direct +{} B, upstream +{} B; stats {}", directDelta,
           upstreamDelta, get("/api/stats").replaceAll(",\"history\".*", ""));
-      org.slf4j.LoggerFactory.getLogger(MetricsIT.class).info("saving: measured {} B, estimated {} B ({} %)",
+      org.slf4j.LoggerFactory.getLogger(getClass()).info("saving: measured {} B, estimated {} B ({} %)",
           measured, estimated, String.format("%.2f", 100.0 * (estimated - measured) / measured));
       assertThat(measured).isPositive();
       assertThat((double) estimated).isCloseTo(measured, org.assertj.core.data.Percentage.withPercentage(5));
@@ -146,7 +148,7 @@ class MetricsIT {
 
   @Test
   void metrics_passPrometheusParser() throws Exception {
-    try (RespClient proxy = env.proxyClient()) {
+    try (RespClient proxy = env().proxyClient()) {
       load(proxy, 1000, 10);
       proxy.callString("COMPACTOR", "KEY", "media:1");
       survey();
@@ -176,7 +178,7 @@ class MetricsIT {
 
   @Test
   void compactorKey_describesStorage() throws Exception {
-    try (RespClient proxy = env.proxyClient()) {
+    try (RespClient proxy = env().proxyClient()) {
       proxy.callString("SET", "media:5", "hello");
       proxy.callString("SET", "page:1", "x".repeat(5000));
       assertThat(proxy.callString("COMPACTOR", "KEY", "media:5"))
