@@ -132,8 +132,8 @@ class RedisCostIT {
   @AfterAll
   static void stopServers() throws IOException {
     for (Target t : TARGETS.values()) {
-      System.out.println("RedisCost." + t.model + " model vs " + t.kind + " used_memory growth (bytes):");
-      t.table.forEach(System.out::println);
+      org.slf4j.LoggerFactory.getLogger(RedisCostIT.class).info("RedisCost.{} model vs {} used_memory growth (bytes):\n{}",
+          t.model, t.kind, String.join("\n", t.table));
       t.control.close();
       t.server.stop();
     }
