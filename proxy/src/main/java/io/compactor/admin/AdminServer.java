@@ -133,15 +133,16 @@ public final class AdminServer implements AutoCloseable {
     });
     http.createContext("/dashboard", ex -> {
       String path = ex.getRequestURI().getPath();
-      String resource = path.equals("/dashboard/chart.js")
-          ? "/META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js"
-          : path.equals("/dashboard") || path.equals("/dashboard/") ? "/io/compactor/admin/dashboard.html" : "/none";
-      try (java.io.InputStream in = AdminServer.class.getResourceAsStream(resource)) {
-        if (in == null) {
-          respond(ex, 404, "{\"error\":\"not found\"}\n");
-          return;
-        }
-        send(ex, 200, resource.endsWith(".js") ? "text/javascript" : "text/html; charset=utf-8", in.readAllBytes());
+      if (path.equals("/dashboard/chart.js")) {
+        send(ex, 200, "text/javascript", ChartJs.source());
+        return;
+      }
+      if (!path.equals("/dashboard") && !path.equals("/dashboard/")) {
+        respond(ex, 404, "{\"error\":\"not found\"}\n");
+        return;
+      }
+      try (java.io.InputStream in = AdminServer.class.getResourceAsStream("/io/compactor/admin/dashboard.html")) {
+        send(ex, 200, "text/html; charset=utf-8", in.readAllBytes());
       }
     });
     http.createContext("/", ex -> {

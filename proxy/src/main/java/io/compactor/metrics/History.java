@@ -65,13 +65,8 @@ public final class History {
 
   /** Stored over logical bytes written under every rule so far; 1 when nothing was written. */
   static double writeRatio(ProxyMetrics metrics) {
-    long logical = 0;
-    long stored = 0;
-    for (io.compactor.compaction.Compactor.RuleView r : metrics.rules()) {
-      logical += r.stats().logicalBytes();
-      stored += r.stats().storedBytes();
-    }
-    return logical == 0 ? 1 : stored / (double) logical;
+    long logical = metrics.logicalBytesWritten();
+    return logical == 0 ? 1 : metrics.storedBytesWritten() / (double) logical;
   }
 
   List<Point> points() {

@@ -265,6 +265,24 @@ public final class ProxyMetrics {
     return rules;
   }
 
+  /** Bytes clients wrote under every rule so far (see {@link RuleStats#logicalBytes}). */
+  public long logicalBytesWritten() {
+    long n = 0;
+    for (Compactor.RuleView r : rules) {
+      n += r.stats().logicalBytes();
+    }
+    return n;
+  }
+
+  /** Bytes the proxy stored for them (see {@link RuleStats#storedBytes}). */
+  public long storedBytesWritten() {
+    long n = 0;
+    for (Compactor.RuleView r : rules) {
+      n += r.stats().storedBytes();
+    }
+    return n;
+  }
+
   /** Client commands read so far. */
   public long commands() {
     long n = 0;

@@ -38,14 +38,8 @@ public final class Reports {
       g.writeNumberField("plainBytes", e.plainBytes());
       g.writeNumberField("logicalKeys", e.logicalKeys());
       g.writeNumberField("overheadBytes", e.overheadBytes());
-      long logical = 0;
-      long stored = 0;
-      for (Compactor.RuleView r : m.rules()) {
-        logical += r.stats().logicalBytes();
-        stored += r.stats().storedBytes();
-      }
-      g.writeNumberField("logicalBytesWritten", logical);
-      g.writeNumberField("storedBytesWritten", stored);
+      g.writeNumberField("logicalBytesWritten", m.logicalBytesWritten());
+      g.writeNumberField("storedBytesWritten", m.storedBytesWritten());
       g.writeNumberField("commands", m.commands());
       g.writeNumberField("opsPerSecond", round(m.opsPerSecond()));
       g.writeNumberField("connections", connections);
@@ -120,12 +114,6 @@ public final class Reports {
     Savings.Estimate e = m.estimate();
     StringBuilder b = new StringBuilder("# Compactor\r\n");
     List<Compactor.RuleView> rules = m.rules();
-    long logical = 0;
-    long stored = 0;
-    for (Compactor.RuleView r : rules) {
-      logical += r.stats().logicalBytes();
-      stored += r.stats().storedBytes();
-    }
     line(b, "compactor_rules", rules.size());
     line(b, "compactor_metrics_enabled", m.isEnabled() ? 1 : 0);
     line(b, "compactor_survey_time_ms", e.timeMillis());
@@ -135,8 +123,8 @@ public final class Reports {
     line(b, "compactor_memory_saved_bytes", e.savedBytes());
     b.append("compactor_memory_saved_human:").append(human(e.savedBytes())).append("\r\n");
     line(b, "compactor_memory_overhead_bytes", e.overheadBytes());
-    line(b, "compactor_logical_bytes_written", logical);
-    line(b, "compactor_stored_bytes_written", stored);
+    line(b, "compactor_logical_bytes_written", m.logicalBytesWritten());
+    line(b, "compactor_stored_bytes_written", m.storedBytesWritten());
     line(b, "compactor_commands_processed", m.commands());
     for (int i = 0; i < rules.size(); i++) {
       Compactor.RuleView r = rules.get(i);

@@ -2,7 +2,6 @@ package io.compactor.loadtest.report;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -231,33 +229,10 @@ public final class HtmlReport {
 
   /** Chart.js's UMD build from the webjar, ready to inline (loaded on first use). */
   private static final class ChartJs {
-    static final String VERSION = version();
-    static final String SOURCE = source(VERSION);
+    static final String VERSION = io.compactor.admin.ChartJs.version();
+    static final String SOURCE = inlinable(io.compactor.admin.ChartJs.sourceText());
 
-    private static String version() {
-      String props = resource("/META-INF/maven/org.webjars.npm/chart.js/pom.properties");
-      if (props != null) {
-        Properties p = new Properties();
-        try {
-          p.load(new StringReader(props));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        String v = p.getProperty("version");
-        if (v != null && !v.isBlank()) {
-          return v.strip();
-        }
-      }
-      return "4.4.1";
-    }
-
-    private static String source(String version) {
-      String path = "/META-INF/resources/webjars/chart.js/" + version + "/dist/chart.umd.js";
-      String js = resource(path);
-      if (js == null) {
-        throw new IllegalStateException("Chart.js (" + path + ") is not on the classpath: the loadtest needs "
-            + "the org.webjars.npm:chart.js dependency to write HTML reports");
-      }
+    private static String inlinable(String js) {
       // No source map to fetch (the page works offline), and nothing that would end the <script> element.
       js = js.replaceAll("(?m)^//# sourceMappingURL=.*$", "");
       return js.replaceAll("(?i)</(script)", "<\\\\/$1").replace("<!--", "<\\!--");
