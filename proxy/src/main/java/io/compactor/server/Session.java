@@ -1116,15 +1116,19 @@ final class Session {
     return false;
   }
 
-  /** This session's current reply on the shared connection is complete. */
-  void onSharedReplyDone() {
+  /**
+   * This session's current reply on the shared connection is complete. Returns whether it wrote to the
+   * client (a rewritten reply), so the caller flushes it with the rest of this read's replies.
+   */
+  boolean onSharedReplyDone() {
     if (state == State.CLOSED) {
-      return;
+      return false;
     }
     sharedInFlight--;
+    boolean wrote = false;
     if (pending.poll() instanceof Transforming t) {
       finishTransform(t);
-      flushClient();
+      wrote = true;
     }
     afterReply(null);
     if (mode == Mode.SWITCHING && sharedInFlight == 0 && state != State.CLOSED) {
@@ -1134,6 +1138,7 @@ final class Session {
         connectPinned();
       }
     }
+    return wrote;
   }
 
   void flushClient() {

@@ -232,7 +232,9 @@ final class SharedUpstream {
             if (s.writesAfterSharedReply()) {
               flushReplyRun(buf);
             }
-            s.onSharedReplyDone();
+            if (s.onSharedReplyDone()) {
+              markTouched(s); // a rewritten reply: flushed with the rest of this read's replies
+            }
           } else if (owner == HANDSHAKE) {
             onHandshakeReply();
           }
