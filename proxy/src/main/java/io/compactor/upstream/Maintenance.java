@@ -50,11 +50,16 @@ public final class Maintenance implements AutoCloseable {
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private ScanCursor reapCursor = ScanCursor.INITIAL;
   private boolean limitsKnown;
+  /** When the server's listpack limits are read again (a CONFIG SET or a failover may change them). */
+  private long nextLimitsRead;
+  private int lastValue = -1;
+  private int lastEntries = -1;
   private boolean warned;
   private boolean checkedScript;
   private volatile long reaped;
   private io.compactor.compaction.compress.Dictionaries dictionaries;
   private long nextDictionaryCheck;
+  private static final long LIMITS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** Dictionary checks (and training) happen at most this often. */
   private static final long DICTIONARY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -101,9 +106,10 @@ public final class Maintenance implements AutoCloseable {
   private void tick() {
     try {
       RedisCommands<byte[], byte[]> redis = commands();
-      if (!limitsKnown) {
+      if (!limitsKnown || System.nanoTime() - nextLimitsRead >= 0) {
         readLimits(redis);
         limitsKnown = true;
+        nextLimitsRead = System.nanoTime() + LIMITS_INTERVAL_NANOS;
       }
       if (!redis.scriptExists(scriptSha).get(0)) {
         if (checkedScript) {
@@ -250,6 +256,11 @@ public final class Maintenance implements AutoCloseable {
           e.getMessage());
     }
     limits.maxListpackValue(value);
+    if (value == lastValue && entries == lastEntries) {
+      return;
+    }
+    lastValue = value;
+    lastEntries = entries;
     if (fieldsPerBucketMax > entries) {
       log.warn("a bucket rule has fields-per-bucket {} but the server's hash-max-listpack-entries is {}: full "
           + "buckets will become hashtables and lose most of the saving", fieldsPerBucketMax, entries);

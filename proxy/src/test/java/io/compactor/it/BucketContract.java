@@ -222,6 +222,38 @@ abstract class BucketContract {
   }
 
   @Test
+  void listpackLimit_raisedOnTheServer_isFollowedWithoutARestart() throws Exception {
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      String before = ascii(up.call("CONFIG", "GET", "hash-max-listpack-value")).split("\r\n")[4];
+      String value = "y".repeat(200);
+      try {
+        proxy.call("SET", "media:4096", value);
+        assertThat(ascii(up.call("EXISTS", "__rc:o:{media:n32}:0"))).as("over the limit: an overflow key").isEqualTo(":1\r\n");
+        up.call("CONFIG", "SET", "hash-max-listpack-value", "256");
+        // the proxy reads the server's limits again every few seconds; once it has, the value fits a field
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (ascii(up.call("EXISTS", "__rc:o:{media:n32}:0")).equals(":1\r\n")) {
+          assertThat(System.nanoTime()).as("the proxy never used the raised limit").isLessThan(deadline);
+          Thread.sleep(100);
+          proxy.call("SET", "media:4096", value);
+        }
+        assertThat(ascii(up.call("HGET", "__rc:b:{media:n32}", "0"))).isEqualTo("$200\r\n" + value + "\r\n");
+        assertThat(ascii(up.call("OBJECT", "ENCODING", "__rc:b:{media:n32}"))).contains("listpack");
+        assertThat(ascii(proxy.call("GET", "media:4096"))).isEqualTo("$200\r\n" + value + "\r\n");
+      } finally {
+        up.call("CONFIG", "SET", "hash-max-listpack-value", before);
+        // and back: the other tests expect the server's own limit
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        do {
+          Thread.sleep(100);
+          proxy.call("SET", "media:4096", value);
+        } while (ascii(up.call("EXISTS", "__rc:o:{media:n32}:0")).equals(":0\r\n") && System.nanoTime() < deadline);
+        proxy.call("DEL", "media:4096");
+      }
+    }
+  }
+
+  @Test
   void keyspace_showsLogicalKeys() throws IOException {
     try (RespClient proxy = env().proxyClient()) {
       List<String> expected = new ArrayList<>();

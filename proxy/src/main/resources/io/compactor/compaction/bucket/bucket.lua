@@ -29,6 +29,16 @@ if op == 'get' then
     if m == nil or m < 253 then
       return hit
     end
+  else
+    -- a miss: the overflow key, then (before migration) the plain key; as load() below reads them
+    local s = redis.call('GET', KEYS[2])
+    if s then
+      return s
+    end
+    if LEGACY then
+      return redis.pcall('GET', KEYS[3]) or false -- a WRONGTYPE error table is the reply as it is
+    end
+    return false
   end
 elseif op == 'set' then
   local v = ARGV[5]
