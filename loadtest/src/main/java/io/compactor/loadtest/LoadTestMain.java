@@ -87,6 +87,10 @@ public final class LoadTestMain implements Callable<Integer> {
   @Option(names = "--upstream-port", description = "Use this running Redis on 127.0.0.1 behind the proxy instead of starting one.")
   int upstreamPort;
 
+  @Option(names = "--redis-config", paramLabel = "NAME=VALUE", description = "A redis-server setting for both "
+      + "servers the load test starts (e.g. hash-max-listpack-value=256), so direct and proxy run alike.")
+  List<String> redisConfig = new ArrayList<>();
+
   @Option(names = "--proxy-set", paramLabel = "NAME=VALUE", description = "A proxy setting (as the proxy's --set).")
   List<String> proxySettings = new ArrayList<>();
 
@@ -147,6 +151,17 @@ public final class LoadTestMain implements Callable<Integer> {
     return keys != null ? keys : quick ? 10_000 : 100_000;
   }
 
+  /** {@code --redis-config name=value} as redis-server arguments ({@code --name value}). */
+  List<String> redisArgs() {
+    List<String> out = new ArrayList<>();
+    for (String c : redisConfig) {
+      int eq = c.indexOf('=');
+      out.add("--" + c.substring(0, eq));
+      out.add(c.substring(eq + 1));
+    }
+    return out;
+  }
+
   private String validate() {
     if (keysPerDataset() < 1) {
       return "--keys: " + keysPerDataset() + " (expected: >= 1)";
@@ -164,6 +179,15 @@ public final class LoadTestMain implements Callable<Integer> {
       if (!List.of("read-heavy", "mixed", "ttl-churn", "none").contains(w)) {
         return "--workloads: '" + w + "' (expected: read-heavy, mixed, ttl-churn or none)";
       }
+    }
+    for (String c : redisConfig) {
+      if (!c.matches("[a-z][a-z0-9-]*=.*")) {
+        return "--redis-config: '" + c + "' (expected: NAME=VALUE, e.g. hash-max-listpack-value=256)";
+      }
+    }
+    if (!redisConfig.isEmpty() && (directPort != 0 || upstreamPort != 0)) {
+      return "--redis-config: applies to the servers the load test starts, not to --direct-port/--upstream-port "
+          + "(configure those servers yourself)";
     }
     if (replay != null && !Files.isReadable(replay)) {
       return "--replay: " + replay + " (expected: a readable JSON-lines file)";
@@ -199,7 +223,7 @@ public final class LoadTestMain implements Callable<Integer> {
     ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
     Servers servers;
     try {
-      servers = Servers.start(directPort, upstreamPort, effectiveProxySettings());
+      servers = Servers.start(directPort, upstreamPort, redisArgs(), effectiveProxySettings());
     } catch (Exception e) {
       System.err.println("loadtest: cannot start the servers: " + e.getMessage());
       resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -243,6 +267,9 @@ public final class LoadTestMain implements Callable<Integer> {
           }
         }
       }
+      if (!redisConfig.isEmpty()) {
+        notes.add("Both redis-server processes ran with " + String.join(", ", redisConfig) + " (--redis-config).");
+      }
       if (!workloadsRan && !workloads.contains("none") && !workloads.isEmpty()) {
         notes.add("workloads skipped: dataset '" + workloadDataset + "' was not loaded in this run");
       }
@@ -250,12 +277,17 @@ public final class LoadTestMain implements Callable<Integer> {
         notes.add("Servers given by --direct-port/--upstream-port are flushed, not restarted, between datasets: "
             + "RSS per key is approximate.");
       }
-      notes.add(effectiveProxySettings().stream().anyMatch(x -> x.startsWith("rules="))
-          ? "The proxy runs with bucket rules for the small-value datasets (small, small-ttl, counters) and "
-              + "compression rules (zstd with a dictionary trained on the first 1,000 values) for sessions and text; "
-              + "visitors pass through. The proxy-claimed saving is the proxy's own estimate (POST /survey on "
-              + "its admin address after the load), to compare with direct B/key - proxy B/key."
-          : "The proxy runs without rules (--no-rules): memory through the proxy is expected to equal direct.");
+      String claimed = " The proxy-claimed saving is the proxy's own estimate (POST /survey on "
+          + "its admin address after the load), to compare with direct B/key - proxy B/key.";
+      if (proxySettings.stream().anyMatch(x -> x.startsWith("rules="))) {
+        notes.add("The proxy runs with the rules given by --proxy-set rules=... (see proxy settings above)." + claimed);
+      } else if (!noRules) {
+        notes.add("The proxy runs with bucket rules for the small-value datasets (small, small-ttl, counters) and "
+            + "compression rules (zstd with a dictionary trained on the first 1,000 values) for sessions and text; "
+            + "visitors pass through." + claimed);
+      } else {
+        notes.add("The proxy runs without rules (--no-rules): memory through the proxy is expected to equal direct.");
+      }
       notes.add("Latency is the round trip of the pipeline each command was in (" + pipeline + " commands, "
           + clients + " connections per mode); the proxy runs as its own JVM, its CPU read from the OS.");
       RunReport report = new RunReport(startedAt, commandLine,

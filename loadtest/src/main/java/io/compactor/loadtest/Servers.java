@@ -26,16 +26,23 @@ final class Servers implements AutoCloseable {
   private Endpoint direct;
   private Endpoint proxy;
   private Path proxyLog;
+  private final List<String> redisArgs;
+
+  private Servers(List<String> redisArgs) {
+    this.redisArgs = List.copyOf(redisArgs);
+  }
 
   /**
    * Starts (or adopts) the servers.
    *
    * @param directPort an existing Redis for the direct mode, or 0 to start one
    * @param upstreamPort an existing Redis for the proxy to use, or 0 to start one
+   * @param redisArgs extra redis-server arguments for the servers started here
    * @param proxySettings {@code name=value} settings passed to the proxy with --set
    */
-  static Servers start(int directPort, int upstreamPort, List<String> proxySettings) throws IOException {
-    Servers s = new Servers();
+  static Servers start(int directPort, int upstreamPort, List<String> redisArgs, List<String> proxySettings)
+      throws IOException {
+    Servers s = new Servers(redisArgs);
     try {
       int d = directPort != 0 ? directPort : s.redis();
       int u = upstreamPort != 0 ? upstreamPort : s.redis();
@@ -49,7 +56,7 @@ final class Servers implements AutoCloseable {
   }
 
   private int redis() throws IOException {
-    LocalRedis r = LocalRedis.start("redis-server", List.of());
+    LocalRedis r = LocalRedis.start("redis-server", redisArgs);
     throwaway.add(r);
     return r.port();
   }
@@ -69,7 +76,7 @@ final class Servers implements AutoCloseable {
       LocalRedis old = throwaway.get(i);
       int port = old.port();
       old.close();
-      throwaway.set(i, LocalRedis.start("redis-server", port, List.of()));
+      throwaway.set(i, LocalRedis.start("redis-server", port, redisArgs));
     }
   }
 

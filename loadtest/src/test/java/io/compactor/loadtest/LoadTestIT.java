@@ -97,6 +97,34 @@ class LoadTestIT {
     assertThat(run("--workloads", "fast").err()).contains("--workloads: 'fast'");
     assertThat(run("--replay", "/does/not/exist.jsonl").err()).contains("--replay: /does/not/exist.jsonl");
     assertThat(run("--keys", "many").exit()).isEqualTo(2);
+    assertThat(run("--redis-config", "maxmemory").err()).contains("--redis-config: 'maxmemory' (expected: NAME=VALUE");
+    assertThat(run("--redis-config", "maxmemory=1gb", "--upstream-port", "6379").err())
+        .contains("--redis-config: applies to the servers the load test starts");
+  }
+
+  @Test
+  void redisConfig_reachesBothServers(@TempDir Path dir) throws Exception {
+    // sessions compressed into bucket fields: with Redis's default hash-max-listpack-value (64) every
+    // compressed session is too long for a field and goes to an overflow key; raised to 1024, they all fit.
+    // 8,000 keys: Redis keeps ~0.1-0.4 MB after a load that FLUSHALL does not return, which would swamp fewer
+    String rules = "rules=[{name: s, pattern: 'session:*', strategy: bucket, buckets: 128, codec: zstd-dict}]";
+    Path json = dir.resolve("run.json");
+    Run r = run("--quick", "--keys", "8000", "--datasets", "sessions", "--workloads", "none",
+        "--redis-config", "hash-max-listpack-value=1024", "--proxy-set", rules, "--json", json.toString());
+    assertThat(r.exit()).as("stderr: %s", r.err()).isZero();
+    RunReport report = JsonReport.read(json);
+    assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("hash-max-listpack-value=1024"));
+    DatasetResult d = report.datasets().get(0);
+    assertThat(d.proxy().mismatches()).isZero();
+    assertThat(d.proxy().bytesPerKey()).as("bucketed and compressed, no per-key overhead")
+        .isLessThan(d.direct().bytesPerKey() * 0.65);
+
+    Run defaults = run("--quick", "--keys", "8000", "--datasets", "sessions", "--workloads", "none",
+        "--proxy-set", rules, "--json", dir.resolve("defaults.json").toString());
+    assertThat(defaults.exit()).as("stderr: %s", defaults.err()).isZero();
+    DatasetResult o = JsonReport.read(dir.resolve("defaults.json")).datasets().get(0);
+    assertThat(o.proxy().bytesPerKey()).as("overflow keys: one Redis key per session again")
+        .isGreaterThan(d.proxy().bytesPerKey() * 1.1);
   }
 
   @Test
