@@ -3,6 +3,7 @@ package io.compactor;
 import io.compactor.admin.AdminServer;
 import io.compactor.config.ProxyConfig;
 import io.compactor.server.ProxyChannelInitializer;
+import io.compactor.server.Transport;
 import io.compactor.codec.ValueCodecs;
 import io.compactor.compaction.Compactor;
 import io.compactor.compaction.bucket.BucketCompactor;
@@ -20,14 +21,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -78,18 +71,15 @@ public final class ProxyServer implements AutoCloseable {
     if (config.upstream().uri() == null) {
       throw new IllegalArgumentException("upstream.uri: missing (expected: redis://host:port)");
     }
-    boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("compactor.nio");
+    Transport transport = Transport.select(
+        Boolean.getBoolean("compactor.nio") ? "nio" : config.server().transport());
     int threads = config.server().ioThreads() == 0
         ? Runtime.getRuntime().availableProcessors()
         : config.server().ioThreads();
-    EventLoopGroup boss = epoll
-        ? new EpollEventLoopGroup(1, new DefaultThreadFactory("compactor-accept"))
-        : new NioEventLoopGroup(1, new DefaultThreadFactory("compactor-accept"));
-    EventLoopGroup workers = epoll
-        ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("compactor-io"))
-        : new NioEventLoopGroup(threads, new DefaultThreadFactory("compactor-io"));
-    Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    Class<? extends Channel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    EventLoopGroup boss = transport.group(1, "compactor-accept");
+    EventLoopGroup workers = transport.group(threads, "compactor-io");
+    Class<? extends ServerChannel> serverClass = transport.serverChannel();
+    Class<? extends Channel> clientClass = transport.socketChannel();
     AdminServer admin = null;
     try {
       boolean anyRules = !config.rules().isEmpty();
@@ -138,7 +128,7 @@ public final class ProxyServer implements AutoCloseable {
         log.info("admin on {}", admin.address());
       }
       log.info("listening on {} ({} io threads, {}, {}), upstream {}", ch.localAddress(), threads,
-          epoll ? "epoll" : "nio", config.upstream().multiplex() ? "multiplexed" : "pinned connections",
+          transport.name(), config.upstream().multiplex() ? "multiplexed" : "pinned connections",
           config.upstream().uri().redacted());
       ProxyServer server = new ProxyServer(config, boss, workers, ch, initializer, admin);
       server.metrics = metrics;

@@ -37,6 +37,7 @@ public final class ConfigLoader {
       "server.max-in-flight",
       "server.drain-timeout",
       "server.slow-client-timeout",
+      "server.transport",
       "upstream.uri",
       "upstream.connect-timeout",
       "upstream.tls-ca-file",
@@ -158,7 +159,8 @@ public final class ConfigLoader {
         integer(v, "server.io-threads", sd.ioThreads()),
         integer(v, "server.max-in-flight", sd.maxInFlight()),
         duration(v, "server.drain-timeout", sd.drainTimeout()),
-        duration(v, "server.slow-client-timeout", sd.slowClientTimeout()));
+        duration(v, "server.slow-client-timeout", sd.slowClientTimeout()),
+        v.getOrDefault("server.transport", sd.transport()));
 
     UpstreamConfig ud = UpstreamConfig.defaults();
     RedisUri uri = null;

@@ -13,10 +13,19 @@ import java.time.Duration;
  *     are closed
  * @param slowClientTimeout how long a client that does not read its replies may hold up a shared
  *     upstream connection before it is disconnected
+ * @param transport Netty transport: {@code auto} (io_uring where the kernel allows it, else epoll, else
+ *     NIO), {@code io_uring}, {@code epoll} or {@code nio}
  */
 public record ServerConfig(
-    HostPort listen, int ioThreads, int maxInFlight, Duration drainTimeout, Duration slowClientTimeout) {
+    HostPort listen, int ioThreads, int maxInFlight, Duration drainTimeout, Duration slowClientTimeout,
+    String transport) {
+  /** The values {@code server.transport} takes. */
+  public static final java.util.List<String> TRANSPORTS = java.util.List.of("auto", "io_uring", "epoll", "nio");
+
   public ServerConfig {
+    if (!TRANSPORTS.contains(transport)) {
+      throw ConfigException.invalid("server.transport", transport, String.join(", ", TRANSPORTS));
+    }
     if (ioThreads < 0) {
       throw ConfigException.invalid("server.io-threads", ioThreads, ">= 0");
     }
@@ -33,6 +42,6 @@ public record ServerConfig(
 
   /** Loopback port 6380, one thread per core, 1024 in flight, 10 s drain, 10 s slow-client timeout. */
   public static ServerConfig defaults() {
-    return new ServerConfig(new HostPort("127.0.0.1", 6380), 0, 1024, Duration.ofSeconds(10), Duration.ofSeconds(10));
+    return new ServerConfig(new HostPort("127.0.0.1", 6380), 0, 1024, Duration.ofSeconds(10), Duration.ofSeconds(10), "auto");
   }
 }

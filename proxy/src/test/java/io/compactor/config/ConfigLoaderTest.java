@@ -77,7 +77,7 @@ class ConfigLoaderTest {
     ProxyConfig config = ConfigLoader.load(file, Map.of(), Map.of());
 
     assertThat(config.server()).isEqualTo(new ServerConfig(
-        new HostPort("0.0.0.0", 7000), 4, 64, Duration.ofSeconds(30), Duration.ofMillis(1500)));
+        new HostPort("0.0.0.0", 7000), 4, 64, Duration.ofSeconds(30), Duration.ofMillis(1500), "auto"));
     assertThat(config.upstream()).isEqualTo(new UpstreamConfig(
         new RedisUri(true, new HostPort("redis.internal", 6390), "app", "pw", 2), Duration.ofSeconds(5), ca, false));
     assertThat(config.limits()).isEqualTo(new RequestLimits(1000, 64L << 20, 16 << 10, 128L << 20));
@@ -154,6 +154,7 @@ class ConfigLoaderTest {
         Map.entry("server.max-in-flight", "5"),
         Map.entry("server.drain-timeout", "3s"),
         Map.entry("server.slow-client-timeout", "4s"),
+        Map.entry("server.transport", "nio"),
         Map.entry("upstream.uri", "redis://h:1"),
         Map.entry("upstream.connect-timeout", "6s"),
         Map.entry("upstream.tls-ca-file", ca.toString()),
@@ -273,6 +274,8 @@ class ConfigLoaderTest {
       "server.drain-timeout | 10",
       "server.drain-timeout | 1d",
       "server.slow-client-timeout | 0s",
+      "server.transport | fast",
+      "server.transport | IO_URING",
       "limits.max-bulk-bytes | 12qb",
       "limits.max-bulk-bytes | -1",
       "limits.max-bulk-bytes | 0",
