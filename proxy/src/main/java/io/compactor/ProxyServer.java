@@ -71,13 +71,14 @@ public final class ProxyServer implements AutoCloseable {
     if (config.upstream().uri() == null) {
       throw new IllegalArgumentException("upstream.uri: missing (expected: redis://host:port)");
     }
-    Transport transport = Transport.select(
-        Boolean.getBoolean("compactor.nio") ? "nio" : config.server().transport());
     int threads = config.server().ioThreads() == 0
         ? Runtime.getRuntime().availableProcessors()
         : config.server().ioThreads();
-    EventLoopGroup boss = transport.group(1, "compactor-accept");
-    EventLoopGroup workers = transport.group(threads, "compactor-io");
+    Transport.Loops loops = Transport.start(
+        Boolean.getBoolean("compactor.nio") ? "nio" : config.server().transport(), threads);
+    Transport transport = loops.transport();
+    EventLoopGroup boss = loops.boss();
+    EventLoopGroup workers = loops.workers();
     Class<? extends ServerChannel> serverClass = transport.serverChannel();
     Class<? extends Channel> clientClass = transport.socketChannel();
     AdminServer admin = null;

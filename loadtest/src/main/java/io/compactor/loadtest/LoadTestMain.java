@@ -184,6 +184,11 @@ public final class LoadTestMain implements Callable<Integer> {
       if (!c.matches("[a-z][a-z0-9-]*=.*")) {
         return "--redis-config: '" + c + "' (expected: NAME=VALUE, e.g. hash-max-listpack-value=256)";
       }
+      String name = c.substring(0, c.indexOf('='));
+      if (List.of("port", "bind", "dir", "logfile", "daemonize").contains(name)) {
+        return "--redis-config: '" + name + "' is set by the load test itself (a free loopback port, a "
+            + "temporary directory, in the foreground)";
+      }
     }
     if (!redisConfig.isEmpty() && (directPort != 0 || upstreamPort != 0)) {
       return "--redis-config: applies to the servers the load test starts, not to --direct-port/--upstream-port "

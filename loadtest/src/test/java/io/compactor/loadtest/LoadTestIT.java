@@ -98,6 +98,7 @@ class LoadTestIT {
     assertThat(run("--replay", "/does/not/exist.jsonl").err()).contains("--replay: /does/not/exist.jsonl");
     assertThat(run("--keys", "many").exit()).isEqualTo(2);
     assertThat(run("--redis-config", "maxmemory").err()).contains("--redis-config: 'maxmemory' (expected: NAME=VALUE");
+    assertThat(run("--redis-config", "port=7000").err()).contains("--redis-config: 'port' is set by the load test");
     assertThat(run("--redis-config", "maxmemory=1gb", "--upstream-port", "6379").err())
         .contains("--redis-config: applies to the servers the load test starts");
   }

@@ -57,6 +57,50 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
     };
   }
 
+  /** The proxy's event loops: one accepting thread and the I/O threads, on {@code transport}. */
+  public record Loops(Transport transport, EventLoopGroup boss, EventLoopGroup workers) {}
+
+  /**
+   * Starts the event loops {@code setting} asks for. With {@code auto}, a transport whose loops fail to
+   * start (an io_uring ring refused by a memory-lock limit after the availability probe passed) gives
+   * way to the next one, with a warning; a named transport that fails is an error.
+   */
+  public static Loops start(String setting, int threads) {
+    java.util.List<Transport> candidates = new java.util.ArrayList<>();
+    if (setting.equals("auto")) {
+      if (IoUring.isAvailable()) {
+        candidates.add(ioUring());
+      }
+      if (Epoll.isAvailable()) {
+        candidates.add(epoll());
+      }
+      candidates.add(nio());
+    } else {
+      candidates.add(select(setting));
+    }
+    RuntimeException failure = null;
+    for (Transport t : candidates) {
+      EventLoopGroup boss = null;
+      try {
+        boss = t.group(1, "compactor-accept");
+        return new Loops(t, boss, t.group(threads, "compactor-io"));
+      } catch (RuntimeException | LinkageError e) {
+        if (boss != null) {
+          boss.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        IllegalStateException wrapped = new IllegalStateException(
+            "server.transport: " + t.name() + " failed to start (" + e + ")", e);
+        if (failure == null) {
+          failure = wrapped;
+        } else {
+          failure.addSuppressed(wrapped);
+        }
+        org.slf4j.LoggerFactory.getLogger(Transport.class).warn("{}", wrapped.getMessage());
+      }
+    }
+    throw failure;
+  }
+
   /** An event-loop group of {@code threads} threads named {@code name-N}. */
   public EventLoopGroup group(int threads, String threadName) {
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName), handlers);

@@ -54,6 +54,8 @@ public final class Maintenance implements AutoCloseable {
   private long nextLimitsRead;
   private int lastValue = -1;
   private int lastEntries = -1;
+  /** The last CONFIG GET failure's message (warned once), or null after a success. */
+  private String configRefusal;
   private boolean warned;
   private boolean checkedScript;
   private volatile long reaped;
@@ -107,7 +109,7 @@ public final class Maintenance implements AutoCloseable {
     try {
       RedisCommands<byte[], byte[]> redis = commands();
       if (!limitsKnown || System.nanoTime() - nextLimitsRead >= 0) {
-        readLimits(redis);
+        readLimits(redis, limitsKnown);
         limitsKnown = true;
         nextLimitsRead = System.nanoTime() + LIMITS_INTERVAL_NANOS;
       }
@@ -244,16 +246,36 @@ public final class Maintenance implements AutoCloseable {
     return connection.sync();
   }
 
-  private void readLimits(RedisCommands<byte[], byte[]> redis) {
-    int value = 64;
-    int entries = 128;
+  /**
+   * Reads the server's listpack limits. When CONFIG GET fails, a periodic re-read ({@code again}) keeps
+   * the values it had (a timeout or a loading server says nothing about the limits); a first read, or
+   * one after a reconnect (possibly to another server), assumes Redis's defaults. Warns once per cause.
+   */
+  private void readLimits(RedisCommands<byte[], byte[]> redis, boolean again) {
+    int value;
+    int entries;
     try {
       Map<String, String> cfg = redis.configGet("hash-max-listpack-value", "hash-max-listpack-entries");
       value = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-value", "64"));
       entries = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-entries", "128"));
+      configRefusal = null;
     } catch (RuntimeException e) {
-      log.warn("CONFIG GET refused ({}): assuming Redis's defaults hash-max-listpack-value 64 and entries 128",
-          e.getMessage());
+      String cause = String.valueOf(e.getMessage());
+      if (again && lastValue >= 0) {
+        if (!cause.equals(configRefusal)) {
+          log.warn("CONFIG GET failed ({}): keeping hash-max-listpack-value {} and entries {}", cause, lastValue,
+              lastEntries);
+        }
+        configRefusal = cause;
+        return;
+      }
+      if (!cause.equals(configRefusal)) {
+        log.warn("CONFIG GET refused ({}): assuming Redis's defaults hash-max-listpack-value 64 and entries 128",
+            cause);
+      }
+      configRefusal = cause;
+      value = 64;
+      entries = 128;
     }
     limits.maxListpackValue(value);
     if (value == lastValue && entries == lastEntries) {

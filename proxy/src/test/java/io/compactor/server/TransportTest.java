@@ -17,6 +17,19 @@ class TransportTest {
   }
 
   @Test
+  void start_givesBothGroupsOnTheChosenTransport() throws Exception {
+    Transport.Loops loops = Transport.start("auto", 2);
+    try {
+      assertThat(loops.transport().name()).isEqualTo(Transport.select("auto").name());
+      assertThat(loops.workers().submit(() -> Thread.currentThread().getName()).get()).startsWith("compactor-io");
+      assertThat(loops.boss().submit(() -> Thread.currentThread().getName()).get()).startsWith("compactor-accept");
+    } finally {
+      loops.workers().shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      loops.boss().shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  @Test
   void eachTransport_runsAnEventLoopOrSaysWhyNot() throws Exception {
     for (String name : new String[] {"io_uring", "epoll", "nio"}) {
       boolean available = switch (name) {
