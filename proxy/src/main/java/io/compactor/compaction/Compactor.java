@@ -83,6 +83,24 @@ public final class Compactor {
     return Rewrite.send(b.command(), ReplyTransform.andThen(b.transform(), z.transform()));
   }
 
+  /**
+   * Where {@code c} goes when it is a plain GET or SET of a bucketed key that may be sent together with
+   * its neighbours in one script call ({@link #batch}); null otherwise.
+   */
+  public io.compactor.compaction.bucket.Placement batchable(Command c) {
+    return buckets.batchable(c);
+  }
+
+  /** One script call for a run of {@link #batchable} commands; counts them as {@link #rewrite} would. */
+  public Rewrite batch(java.util.List<Command> commands, io.compactor.compaction.bucket.Placement[] placed,
+      ByteBufAllocator alloc) {
+    Rewrite r = buckets.batch(commands, placed, alloc);
+    for (Command c : commands) {
+      count(c, r);
+    }
+    return r;
+  }
+
   /** Every rule, in order, with what it did: for metrics. */
   public java.util.List<RuleView> rules() {
     java.util.List<RuleView> out = new java.util.ArrayList<>();

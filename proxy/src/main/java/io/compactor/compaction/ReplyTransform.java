@@ -32,6 +32,26 @@ public interface ReplyTransform {
   };
 
   /**
+   * For a run of {@code n} commands sent as one script call: the reply array's elements, one after the
+   * other, are the commands' replies. A reply that is not an array (an error before the script ran, such
+   * as NOSCRIPT or BUSY) is what each of the commands would have got: it is repeated {@code n} times.
+   */
+  static ReplyTransform splitArray(int n) {
+    return (frame, alloc) -> {
+      int r = frame.readerIndex();
+      if (frame.readableBytes() > 0 && frame.getByte(r) == '*') {
+        int headerEnd = frame.indexOf(r, frame.writerIndex(), (byte) '\n') + 1;
+        return frame.retainedSlice(headerEnd, frame.writerIndex() - headerEnd);
+      }
+      ByteBuf out = alloc.buffer(frame.readableBytes() * n);
+      for (int i = 0; i < n; i++) {
+        out.writeBytes(frame, r, frame.readableBytes());
+      }
+      return out;
+    };
+  }
+
+  /**
    * For EXEC: applies {@code perCommand.get(i)} (null: none) to element i of the reply array; a null
    * array (a WATCH abort) or an error passes as is.
    */

@@ -513,15 +513,65 @@ final class Session {
       readsSinceSample = 0;
       latencyStart = System.nanoTime();
     }
-    for (int i = 0, n = commands.size(); i < n; i++) {
+    for (int i = 0, n = commands.size(); i < n; ) {
+      int run = bucketRun(commands, i);
+      if (run >= 2) {
+        for (int k = i; k < i + run; k++) {
+          metrics.command(commands.get(k));
+        }
+        onBucketRun(commands.subList(i, i + run), batchPlaced);
+        i += run;
+        continue;
+      }
       metrics.command(commands.get(i));
       lastInBatch = i == n - 1 && batch.error() == null;
       onCommand(commands.get(i));
+      i++;
     }
     lastInBatch = false;
     flushRun();
     if (batch.error() != null) {
       onProtocolError(batch.error());
+    }
+  }
+
+  /** Longest run of GETs and SETs of bucketed keys sent as one script call. */
+  static final int MAX_BUCKET_RUN = 64;
+  private final io.compactor.compaction.bucket.Placement[] batchPlaced =
+      new io.compactor.compaction.bucket.Placement[MAX_BUCKET_RUN];
+
+  /**
+   * How many commands from {@code from} on are plain GETs and SETs of bucketed keys that can go to Redis
+   * as one script call (filling {@link #batchPlaced}): only where each would otherwise be one script call
+   * answered in order (no transaction, no subscriber mode, replies on, a connection ready).
+   */
+  private int bucketRun(List<Command> commands, int from) {
+    if (compactor == null || state != State.ACTIVE || inputClosed || readThroughWaiting || inMulti || streaming
+        || replyMode != ReplyMode.ON || !(mode == Mode.SHARED || mode == Mode.PINNED && pinnedState == PinnedState.READY)) {
+      return 0;
+    }
+    int n = 0;
+    for (int i = from; i < commands.size() && n < MAX_BUCKET_RUN; i++, n++) {
+      io.compactor.compaction.bucket.Placement p = compactor.batchable(commands.get(i));
+      if (p == null) {
+        break;
+      }
+      batchPlaced[n] = p;
+    }
+    return n;
+  }
+
+  /** Sends a run of {@link #bucketRun} commands as one script call; its reply is split into theirs. */
+  private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
+    Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc());
+    Command call = r.command();
+    replyEntry = new Transforming(r.transform());
+    usedTransforms = true;
+    try {
+      dispatch(call, CommandKind.PLAIN);
+    } finally {
+      replyEntry = FORWARD;
+      call.release();
     }
   }
 

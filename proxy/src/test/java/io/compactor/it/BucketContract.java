@@ -394,6 +394,52 @@ abstract class BucketContract {
   }
 
   @Test
+  void pipelinedGetsAndSets_goAsOneScriptCall_withEveryReplyInPlace() throws IOException {
+    String envelopeLike = new String(new byte[] {(byte) 0xFE, 1, 2, 3, 4, 5, 'x'}, StandardCharsets.ISO_8859_1);
+    try (RespClient up = env().upstreamClient(); RespClient direct = env().directClient()) {
+      for (RespClient c : List.of(up, direct)) { // written before the rule, straight to Redis
+        c.call("SET", "media:77", "legacy");
+        c.call("LPUSH", "media:78", "a list");
+      }
+      String before = ascii(up.call("INFO", "commandstats"));
+      for (String hello : List.of("2", "3")) {
+        try (Differential d = env().differential()) {
+          d.shape("HELLO", hello);
+          List<String[]> pipeline = new ArrayList<>();
+          for (int i = 0; i < 150; i++) {
+            String k = i % 2 == 0 ? "media:" + (i % 40) : "sess:" + (i % 23);
+            pipeline.add(switch (i % 6) {
+              case 0 -> new String[] {"SET", k, "v" + i};
+              case 1 -> new String[] {"SET", k, "z".repeat(70 + i)}; // too long for the bucket: overflow key
+              case 2 -> new String[] {"SET", k, envelopeLike + i};
+              default -> new String[] {"GET", k};
+            });
+            if (i % 50 == 49) {
+              pipeline.add(new String[] {"GET", "media:77"}); // a plain key from before the rule
+              pipeline.add(new String[] {"GET", "media:78"}); // ... of another type: WRONGTYPE
+              pipeline.add(new String[] {"GET", "media:9999"}); // missing
+              pipeline.add(new String[] {"SET", "media:77", "moved"});
+            }
+          }
+          d.pipeline(pipeline);
+        }
+      }
+      String after = ascii(up.call("INFO", "commandstats"));
+      // 2 x 162 commands went out as far fewer script calls
+      assertThat(evalshaCalls(after) - evalshaCalls(before)).isLessThan(40);
+    }
+  }
+
+  private static long evalshaCalls(String commandstats) {
+    for (String line : commandstats.split("\r\n")) {
+      if (line.startsWith("cmdstat_evalsha:calls=")) {
+        return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+      }
+    }
+    return 0;
+  }
+
+  @Test
   void watch_onBucketedKey_abortsLikeRedis() throws IOException {
     try (Differential d = env().differential(); Differential other = env().differential()) {
       d.exact("SET", "media:1", "a");

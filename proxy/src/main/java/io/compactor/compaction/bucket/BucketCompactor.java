@@ -327,6 +327,54 @@ public final class BucketCompactor {
     a.add(anyLegacy ? ONE : ZERO);
   }
 
+  /**
+   * Where a plain {@code GET k} or {@code SET k v} of a bucketed key without a codec goes, when it may
+   * join a run of such commands sent as one script call ({@link #batch}); null for any other command.
+   */
+  public Placement batchable(Command c) {
+    int argc = c.argc();
+    if (argc == 2 ? !c.argEqualsIgnoreCase(0, OP_GET_UPPER) : argc != 3 || !c.argEqualsIgnoreCase(0, SET_UPPER)) {
+      return null;
+    }
+    if (isReservedArg(c, 1)) {
+      return null;
+    }
+    BucketRule rule = candidateRule(c, 1);
+    return rule == null || rule.codec() != null ? null : rule.place(c.arg(1));
+  }
+
+  /**
+   * One script call for consecutive plain GETs and SETs ({@code commands}, each {@link #batchable} with
+   * its placement in {@code placed}); its array reply becomes their replies through
+   * {@link ReplyTransform#splitArray}.
+   */
+  public Rewrite batch(List<Command> commands, Placement[] placed, ByteBufAllocator alloc) {
+    int n = commands.size();
+    List<byte[]> a = new ArrayList<>(7 + 6 * n);
+    a.add(EVALSHA);
+    a.add(BucketScript.shaBytes());
+    a.add(bytes(Integer.toString(3 * n)));
+    for (Placement p : placed) {
+      a.add(p.bucket());
+      a.add(p.overflow());
+      a.add(p.key());
+    }
+    a.add(OP_BATCH);
+    a.add(maxValue);
+    a.add(anyLegacy ? ONE : ZERO);
+    a.add(bytes(Integer.toString(n)));
+    for (int i = 0; i < n; i++) {
+      Command c = commands.get(i);
+      boolean get = c.argc() == 2;
+      a.add(get ? BATCH_GET : BATCH_SET);
+      a.add(placed[i].field());
+      if (!get) {
+        a.add(c.arg(2));
+      }
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])), ReplyTransform.splitArray(n));
+  }
+
   private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value, byte[] extra) {
     byte[][] a = new byte[value == null ? 10 : extra == null ? 11 : 12][];
     a[0] = EVALSHA;
@@ -616,6 +664,10 @@ public final class BucketCompactor {
   private static final byte[] X = bytes("x");
   private static final byte[] XC = bytes("xc");
   private static final byte[] OP_GET_UPPER = bytes("GET");
+  private static final byte[] OP_BATCH = bytes("batch");
+  private static final byte[] BATCH_GET = bytes("g");
+  private static final byte[] BATCH_SET = bytes("s");
+  private static final byte[] SET_UPPER = bytes("SET");
   private static final byte[] OP_GET = bytes("get");
   private static final byte[] OP_SET = bytes("set");
   private static final byte[] OP_TYPE = bytes("type");

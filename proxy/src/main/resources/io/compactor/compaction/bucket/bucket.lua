@@ -306,6 +306,38 @@ local function exists(b, o, l, f)
   return 0
 end
 
+-- ------------------------------------------------------------------ a run of GETs and SETs
+
+-- Consecutive plain GETs and SETs of one client's pipeline in one call (the proxy splits the array
+-- back into their replies): ARGV[4] n, then per command 'g' field or 's' field value; KEYS three per
+-- command (bucket, overflow, logical key). Each runs as its own call would, in order; an error (OOM on
+-- a SET) answers that command only.
+if op == 'batch' then
+  local out, a = {}, 5
+  for i = 1, tonumber(ARGV[4]) do
+    local k = 3 * i - 2
+    local ok, r
+    if ARGV[a] == 'g' then
+      ok, r = pcall(load, KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a + 1], false)
+      a = a + 2
+      if ok then
+        r = r or false
+      end
+    else
+      ok, r = pcall(store, KEYS[k], KEYS[k + 1], KEYS[k + 2], ARGV[a + 1], ARGV[a + 2], 0)
+      a = a + 3
+      if ok then
+        r = { ok = 'OK' }
+      end
+    end
+    if not ok then
+      r = type(r) == 'table' and r or { err = tostring(r) }
+    end
+    out[i] = r
+  end
+  return out
+end
+
 -- ------------------------------------------------------------------ single key
 
 if op == 'get' then
