@@ -564,14 +564,18 @@ final class Session {
   /** Sends a run of {@link #bucketRun} commands as one script call; its reply is split into theirs. */
   private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
     Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc());
-    Command call = r.command();
-    replyEntry = new Transforming(r.transform());
+    sendOwn(r.command(), r.transform());
+  }
+
+  /** Sends a command the proxy made ({@code command}, released here) whose reply {@code t} rewrites. */
+  private void sendOwn(Command command, ReplyTransform t) {
+    replyEntry = new Transforming(t);
     usedTransforms = true;
     try {
-      dispatch(call, CommandKind.PLAIN);
+      dispatch(command, CommandKind.PLAIN);
     } finally {
       replyEntry = FORWARD;
-      call.release();
+      command.release();
     }
   }
 
@@ -744,15 +748,7 @@ final class Session {
       refuseCommand("-ERR COMPACTOR KEY can't be used inside MULTI, in subscriber mode or under CLIENT REPLY OFF");
       return;
     }
-    Command lookup = KeyReport.lookup(compactor, command.arg(2), client.alloc());
-    replyEntry = new Transforming(KeyReport.report(compactor, command.arg(2)));
-    usedTransforms = true;
-    try {
-      dispatch(lookup, CommandKind.PLAIN);
-    } finally {
-      replyEntry = FORWARD;
-      lookup.release();
-    }
+    sendOwn(KeyReport.lookup(compactor, command.arg(2), client.alloc()), KeyReport.report(compactor, command.arg(2)));
   }
 
   private static final byte[] KEY = "KEY".getBytes(StandardCharsets.US_ASCII);
