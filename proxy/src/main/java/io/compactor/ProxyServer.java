@@ -137,7 +137,17 @@ public final class ProxyServer implements AutoCloseable {
         int widest = config.rules().stream().filter(r -> r.strategy() == RuleConfig.Strategy.BUCKET)
             .mapToInt(r -> r.fieldsPerBucket()).max().orElse(0);
         server.maintenance = Maintenance.start(config, BucketScript.body(), BucketScript.sha(),
-            buckets::maxListpackValue, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : REAP_BATCH);
+            new Maintenance.Limits() {
+              @Override
+              public void maxListpackValue(int bytes) {
+                buckets.maxListpackValue(bytes);
+              }
+
+              @Override
+              public void maxmemory(long bytes) {
+                buckets.maxmemory(bytes);
+              }
+            }, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : REAP_BATCH);
         maintenance.set(server.maintenance);
         if (metrics.isEnabled()) {
           server.maintenance.survey(config.rules(), buckets.rulesArgv(), config.metrics().surveySample(),

@@ -91,6 +91,11 @@ public final class Compactor {
     return buckets.batchable(c);
   }
 
+  /** See {@link BucketCompactor#setsAfterWrites}. */
+  public boolean setsAfterWrites() {
+    return buckets.setsAfterWrites();
+  }
+
   /** One script call for a run of {@link #batchable} commands; counts them as {@link #rewrite} would. */
   public Rewrite batch(java.util.List<Command> commands, io.compactor.compaction.bucket.Placement[] placed,
       ByteBufAllocator alloc) {

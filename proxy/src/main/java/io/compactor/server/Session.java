@@ -66,6 +66,8 @@ final class Session {
   private static class Transforming {
     final ReplyTransform transform;
     ByteBuf gathered;
+    /** Client replies the transformed reply stands for (a run of bucket commands: several). */
+    int replies = 1;
 
     Transforming(ReplyTransform transform) {
       this.transform = transform;
@@ -486,8 +488,11 @@ final class Session {
         if (error == null) {
           error = ascii(connector.closedError() + "\r\n");
         }
-        client.write(error.retainedDuplicate(), client.voidPromise());
-        owed++;
+        int replies = e instanceof Transforming t ? t.replies : 1;
+        for (int k = 0; k < replies; k++) {
+          client.write(error.retainedDuplicate(), client.voidPromise());
+        }
+        owed += replies;
       } else if (e instanceof LocalReply lr) {
         client.write(lr.bytes(), client.voidPromise());
       } else if (e instanceof StreamMark) {
@@ -536,7 +541,7 @@ final class Session {
   }
 
   /** Longest run of GETs and SETs of bucketed keys sent as one script call. */
-  static final int MAX_BUCKET_RUN = 64;
+  static final int MAX_BUCKET_RUN = 16;
   private final io.compactor.compaction.bucket.Placement[] batchPlaced =
       new io.compactor.compaction.bucket.Placement[MAX_BUCKET_RUN];
 
@@ -550,11 +555,13 @@ final class Session {
         || replyMode != ReplyMode.ON || !(mode == Mode.SHARED || mode == Mode.PINNED && pinnedState == PinnedState.READY)) {
       return 0;
     }
+    boolean setsAfterWrites = compactor.setsAfterWrites();
     int n = 0;
     for (int i = from; i < commands.size() && n < MAX_BUCKET_RUN; i++, n++) {
-      io.compactor.compaction.bucket.Placement p = compactor.batchable(commands.get(i));
-      if (p == null) {
-        break;
+      Command c = commands.get(i);
+      io.compactor.compaction.bucket.Placement p = compactor.batchable(c);
+      if (p == null || n > 0 && c.argc() == 3 && !setsAfterWrites) {
+        break; // under a memory limit a SET starts its own run, so Redis can still refuse it with -OOM
       }
       batchPlaced[n] = p;
     }
@@ -564,12 +571,17 @@ final class Session {
   /** Sends a run of {@link #bucketRun} commands as one script call; its reply is split into theirs. */
   private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
     Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc());
-    sendOwn(r.command(), r.transform());
+    sendOwn(r.command(), r.transform(), run.size());
   }
 
-  /** Sends a command the proxy made ({@code command}, released here) whose reply {@code t} rewrites. */
-  private void sendOwn(Command command, ReplyTransform t) {
-    replyEntry = new Transforming(t);
+  /**
+   * Sends a command the proxy made ({@code command}, released here) whose reply {@code t} rewrites into
+   * {@code replies} client replies.
+   */
+  private void sendOwn(Command command, ReplyTransform t, int replies) {
+    Transforming entry = new Transforming(t);
+    entry.replies = replies;
+    replyEntry = entry;
     usedTransforms = true;
     try {
       dispatch(command, CommandKind.PLAIN);
@@ -748,7 +760,7 @@ final class Session {
       refuseCommand("-ERR COMPACTOR KEY can't be used inside MULTI, in subscriber mode or under CLIENT REPLY OFF");
       return;
     }
-    sendOwn(KeyReport.lookup(compactor, command.arg(2), client.alloc()), KeyReport.report(compactor, command.arg(2)));
+    sendOwn(KeyReport.lookup(compactor, command.arg(2), client.alloc()), KeyReport.report(compactor, command.arg(2)), 1);
   }
 
   private static final byte[] KEY = "KEY".getBytes(StandardCharsets.US_ASCII);

@@ -36,6 +36,9 @@ public final class Maintenance implements AutoCloseable {
   public interface Limits {
     /** Called with {@code hash-max-listpack-value} (64 when the server refuses CONFIG). */
     void maxListpackValue(int bytes);
+
+    /** Called with the server's {@code maxmemory} (0: none; -1: unknown, CONFIG refused). */
+    void maxmemory(long bytes);
   }
 
   private final RedisClient client;
@@ -254,10 +257,12 @@ public final class Maintenance implements AutoCloseable {
   private void readLimits(RedisCommands<byte[], byte[]> redis, boolean again) {
     int value;
     int entries;
+    long maxmemory;
     try {
-      Map<String, String> cfg = redis.configGet("hash-max-listpack-value", "hash-max-listpack-entries");
+      Map<String, String> cfg = redis.configGet("hash-max-listpack-value", "hash-max-listpack-entries", "maxmemory");
       value = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-value", "64"));
       entries = Integer.parseInt(cfg.getOrDefault("hash-max-listpack-entries", "128"));
+      maxmemory = Long.parseLong(cfg.getOrDefault("maxmemory", "-1"));
       configRefusal = null;
     } catch (RuntimeException e) {
       String cause = String.valueOf(e.getMessage());
@@ -276,7 +281,9 @@ public final class Maintenance implements AutoCloseable {
       configRefusal = cause;
       value = 64;
       entries = 128;
+      maxmemory = -1;
     }
+    limits.maxmemory(maxmemory);
     limits.maxListpackValue(value);
     if (value == lastValue && entries == lastEntries) {
       return;

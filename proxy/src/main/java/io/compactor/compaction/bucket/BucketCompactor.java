@@ -33,6 +33,8 @@ public final class BucketCompactor {
   /** The rules as the keyspace operations of the script take them: count, then name, prefix, suffix, n. */
   private final List<byte[]> rulesArgv;
   private volatile byte[] maxValue = bytes(Integer.toString(DEFAULT_MAX_LISTPACK_VALUE));
+  private volatile int maxValueBytes = DEFAULT_MAX_LISTPACK_VALUE;
+  private volatile boolean setsAfterWrites;
 
   public BucketCompactor(List<RuleConfig> configs) {
     this(configs, null);
@@ -85,7 +87,22 @@ public final class BucketCompactor {
 
   /** The longest stored field a bucket keeps (the server's {@code hash-max-listpack-value}). */
   public void maxListpackValue(int bytes) {
+    this.maxValueBytes = Math.max(1, bytes);
     this.maxValue = bytes(Integer.toString(Math.max(1, bytes)));
+  }
+
+  /**
+   * The server's {@code maxmemory} (0: none, -1: unknown). A script that has written anything is no
+   * longer refused with {@code -OOM} on its later writes, so a SET may follow other commands in one
+   * {@link #batch} only when the server has no memory limit.
+   */
+  public void maxmemory(long bytes) {
+    this.setsAfterWrites = bytes == 0;
+  }
+
+  /** Whether a SET may come after other commands in one {@link #batch} (see {@link #maxmemory}). */
+  public boolean setsAfterWrites() {
+    return setsAfterWrites;
   }
 
   /** The bucket rule owning {@code key}, or null (no rule, or an earlier rule of another strategy owns it). */
@@ -328,13 +345,15 @@ public final class BucketCompactor {
   }
 
   /**
-   * Where a plain {@code GET k} or {@code SET k v} of a bucketed key without a codec goes, when it may
-   * join a run of such commands sent as one script call ({@link #batch}); null for any other command.
+   * Where a plain {@code GET k} or {@code SET k v} (v at most {@code hash-max-listpack-value} long) of a
+   * bucketed key without a codec goes, when it may join a run of such commands sent as one script call
+   * ({@link #batch}); null for any other command.
    */
   public Placement batchable(Command c) {
     int argc = c.argc();
-    if (argc == 2 ? !c.argEqualsIgnoreCase(0, OP_GET_UPPER) : argc != 3 || !c.argEqualsIgnoreCase(0, SET_UPPER)) {
-      return null;
+    if (argc == 2 ? !c.argEqualsIgnoreCase(0, OP_GET_UPPER) : argc != 3 || !c.argEqualsIgnoreCase(0, SET_UPPER)
+        || c.argLength(2) > maxValueBytes) {
+      return null; // long values (overflow keys) go one call each: a run's size stays small
     }
     if (isReservedArg(c, 1)) {
       return null;
