@@ -37,7 +37,7 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
    */
   public static Transport select(String setting) {
     return switch (setting) {
-      case "auto" -> IoUring.isAvailable() ? ioUring() : Epoll.isAvailable() ? epoll() : nio();
+      case "auto" -> candidates(setting).get(0);
       case "io_uring" -> {
         if (!IoUring.isAvailable()) {
           throw new IllegalStateException("server.transport: io_uring is not available here ("
@@ -66,20 +66,8 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
    * way to the next one, with a warning; a named transport that fails is an error.
    */
   public static Loops start(String setting, int threads) {
-    java.util.List<Transport> candidates = new java.util.ArrayList<>();
-    if (setting.equals("auto")) {
-      if (IoUring.isAvailable()) {
-        candidates.add(ioUring());
-      }
-      if (Epoll.isAvailable()) {
-        candidates.add(epoll());
-      }
-      candidates.add(nio());
-    } else {
-      candidates.add(select(setting));
-    }
     RuntimeException failure = null;
-    for (Transport t : candidates) {
+    for (Transport t : candidates(setting)) {
       EventLoopGroup boss = null;
       try {
         boss = t.group(1, "compactor-accept");
@@ -99,6 +87,22 @@ public record Transport(String name, IoHandlerFactory handlers, Class<? extends 
       }
     }
     throw failure;
+  }
+
+  /** What {@code setting} may run on, in order of preference: for {@code auto} every available one. */
+  private static java.util.List<Transport> candidates(String setting) {
+    if (!setting.equals("auto")) {
+      return java.util.List.of(select(setting));
+    }
+    java.util.List<Transport> out = new java.util.ArrayList<>();
+    if (IoUring.isAvailable()) {
+      out.add(ioUring());
+    }
+    if (Epoll.isAvailable()) {
+      out.add(epoll());
+    }
+    out.add(nio());
+    return out;
   }
 
   /** An event-loop group of {@code threads} threads named {@code name-N}. */
