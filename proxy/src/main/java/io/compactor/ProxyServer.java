@@ -71,9 +71,7 @@ public final class ProxyServer implements AutoCloseable {
     if (config.upstream().uri() == null) {
       throw new IllegalArgumentException("upstream.uri: missing (expected: redis://host:port)");
     }
-    int threads = config.server().ioThreads() == 0
-        ? Runtime.getRuntime().availableProcessors()
-        : config.server().ioThreads();
+    int threads = config.server().effectiveIoThreads(Runtime.getRuntime().availableProcessors());
     Transport.Loops loops = Transport.start(
         Boolean.getBoolean("compactor.nio") ? "nio" : config.server().transport(), threads);
     Transport transport = loops.transport();

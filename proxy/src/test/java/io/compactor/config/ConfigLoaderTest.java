@@ -32,6 +32,9 @@ class ConfigLoaderTest {
     assertThat(config).isEqualTo(ProxyConfig.defaults());
     assertThat(config.server().listen()).isEqualTo(new HostPort("127.0.0.1", 6380));
     assertThat(config.server().ioThreads()).isZero();
+    assertThat(config.server().effectiveIoThreads(1)).as("io-threads 0 on one core").isEqualTo(1);
+    assertThat(config.server().effectiveIoThreads(2)).as("io-threads 0 on two cores").isEqualTo(1);
+    assertThat(config.server().effectiveIoThreads(8)).as("io-threads 0 on eight cores").isEqualTo(4);
     assertThat(config.server().maxInFlight()).isEqualTo(1024);
     assertThat(config.server().drainTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.server().slowClientTimeout()).isEqualTo(Duration.ofSeconds(10));
