@@ -6,12 +6,19 @@
 #   loadtest/bench/cpu-per-request.sh                        # 1M GETs, 50 clients, no pipelining
 #   JAVA_OPTS=-Dio.netty.leakDetection.level=simple loadtest/bench/cpu-per-request.sh
 #
-# Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), JAVA_OPTS.
+#   TEST=set KEYSPACE=100000 loadtest/bench/cpu-per-request.sh --set "rules=[{name: key, pattern: 'key:*', strategy: bucket}]"
+#                                                            # bucketed SETs of random keys
+#
+# Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), TEST
+# (get: a redis-benchmark test name), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this
+# many; unset = one key), JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-1000000}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-1}
+TEST=${TEST:-get}
+RANDOM_KEYS=(); [ -n "${KEYSPACE:-}" ] && RANDOM_KEYS=(-r "$KEYSPACE")
 JAR=proxy/target/redis-compactor.jar
 [ -f "$JAR" ] || mvn -q -DskipTests package
 [ -r /proc/self/stat ] || { echo "cpu-per-request.sh: needs Linux /proc" >&2; exit 1; }
@@ -35,11 +42,11 @@ done
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # utime stime, in clock ticks
 hz=$(getconf CLK_TCK)
-bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t get -P "$PIPELINE" -q 2>/dev/null \
-  | tr '\r' '\n' | awk '/^GET: [0-9]/ {print $2}'; }
+bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t "$TEST" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q 2>/dev/null \
+  | tr '\r' '\n' | awk -v t="$(echo "$TEST" | tr a-z A-Z)" '$1 == t":" && $2+0 > 0 {print $2}'; }
 
 echo "warming up the proxy..." >&2
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t get -P "$PIPELINE" -q >/dev/null 2>&1
+redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t "$TEST" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
 
 read -r ru0 rs0 < <(ticks "$redis_pid")
 direct_rps=$(bench "$redis_port")
@@ -49,11 +56,11 @@ proxy_rps=$(bench "$proxy_port")
 read -r pu1 ps1 < <(ticks "$proxy_pid")
 read -r ru2 rs2 < <(ticks "$redis_pid")
 
-awk -v n="$REQUESTS" -v hz="$hz" -v drps="$direct_rps" -v prps="$proxy_rps" \
+awk -v test="$TEST" -v n="$REQUESTS" -v hz="$hz" -v drps="$direct_rps" -v prps="$proxy_rps" \
     -v rd=$(( ru1 - ru0 + rs1 - rs0 )) -v rp=$(( ru2 - ru1 + rs2 - rs1 )) \
     -v pu=$(( pu1 - pu0 )) -v ps=$(( ps1 - ps0 )) 'BEGIN {
   us = 1e6 / hz / n
-  printf "GET x %d, %s clients, -P %s\n", n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
+  printf "%s x %d, %s clients, -P %s\n", toupper(test), n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
   printf "direct:        %9.0f req/s   redis CPU %.2f us/req\n", drps, rd * us
   printf "through proxy: %9.0f req/s   redis CPU %.2f us/req   proxy user %.2f + sys %.2f = %.2f us/req\n", prps, rp * us, pu * us, ps * us, (pu + ps) * us
   printf "ratio proxy/direct: %.2f\n", prps / drps
