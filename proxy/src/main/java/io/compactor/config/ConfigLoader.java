@@ -61,7 +61,7 @@ public final class ConfigLoader {
 
   /** Keys a rule entry may have. */
   static final List<String> RULE_KEYS = List.of("name", "pattern", "strategy", "fields-per-bucket", "buckets",
-      "legacy-reads", "codec", "level", "min-size", "dictionary-size", "train-after");
+      "legacy-reads", "binary-ids", "codec", "level", "min-size", "dictionary-size", "train-after");
 
   private ConfigLoader() {}
 
@@ -260,7 +260,7 @@ public final class ConfigLoader {
       try {
         RuleConfig.Compression compression = null;
         if (r.containsKey("codec") || strategy == RuleConfig.Strategy.COMPRESS) {
-          for (String k : List.of("fields-per-bucket", "buckets", "legacy-reads")) {
+          for (String k : List.of("fields-per-bucket", "buckets", "legacy-reads", "binary-ids")) {
             if (strategy == RuleConfig.Strategy.COMPRESS && r.containsKey(k)) {
               throw new ConfigException(where + "." + k + ": set on a compress rule (expected: only on bucket rules)");
             }
@@ -284,7 +284,8 @@ public final class ConfigLoader {
         RuleConfig rule = new RuleConfig(r.get("name"), r.get("pattern"), strategy,
             integer(r, "fields-per-bucket", RuleConfig.DEFAULT_FIELDS_PER_BUCKET),
             integer(r, "buckets", RuleConfig.DEFAULT_BUCKETS),
-            bool(r, "legacy-reads", strategy == RuleConfig.Strategy.BUCKET), compression);
+            bool(r, "legacy-reads", strategy == RuleConfig.Strategy.BUCKET), compression,
+            bool(r, "binary-ids", false));
         if (!names.add(rule.name())) {
           throw new ConfigException(where + ".name: '" + rule.name() + "' (expected: a name no other rule has)");
         }

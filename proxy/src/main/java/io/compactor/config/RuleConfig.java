@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
  * One compaction rule: keys matching {@code pattern} (Redis glob syntax) are stored by {@code strategy}.
  * Rules are tried in order and the first match wins.
  *
- * <p>The rule's name, pattern, {@code fieldsPerBucket} and {@code buckets} decide where a key's value
+ * <p>The rule's name, pattern, {@code fieldsPerBucket}, {@code buckets} and {@code binaryIds} decide where a key's value
  * lives in Redis: they are part of the stored data's format, so changing one of them on a rule that
  * already holds data makes that data unreachable (see config/README.md, "Bucket rules").
  *
@@ -19,9 +19,11 @@ import java.util.regex.Pattern;
  *     written before the rule existed (one extra lookup per miss; turn off once migrated)
  * @param compression how values are compressed; required for {@code strategy: compress}, optional for
  *     bucket rules (then fields hold compressed values)
+ * @param binaryIds bucket rules: a variable part that is lowercase hex of even length (up to 64
+ *     characters) or a lowercase canonical UUID is stored as its bytes, half as long a field
  */
 public record RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
-    boolean legacyReads, Compression compression) {
+    boolean legacyReads, Compression compression, boolean binaryIds) {
 
   /** How a rule stores its keys. */
   public enum Strategy {
@@ -95,6 +97,9 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
     if (buckets < 1 || buckets > (1 << 30)) {
       throw new IllegalArgumentException("buckets: " + buckets + " (expected: 1..1073741824)");
     }
+    if (strategy == Strategy.COMPRESS && binaryIds) {
+      throw new IllegalArgumentException("binary-ids: set on a compress rule (expected: only on bucket rules)");
+    }
     if (strategy == Strategy.COMPRESS && compression == null) {
       throw new IllegalArgumentException("codec: missing (expected one of: " + String.join(", ", CODECS) + ")");
     }
@@ -102,7 +107,13 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
 
   public RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
       boolean legacyReads) {
-    this(name, pattern, strategy, fieldsPerBucket, buckets, legacyReads, null);
+    this(name, pattern, strategy, fieldsPerBucket, buckets, legacyReads, null, false);
+  }
+
+  /** Without binary ids. */
+  public RuleConfig(String name, String pattern, Strategy strategy, int fieldsPerBucket, int buckets,
+      boolean legacyReads, Compression compression) {
+    this(name, pattern, strategy, fieldsPerBucket, buckets, legacyReads, compression, false);
   }
 
   /** A compression rule: {@code codec} with default settings. */

@@ -545,13 +545,19 @@ class ConfigLoaderTest {
             buckets: 1024
             fields-per-bucket: 50
             legacy-reads: off
+          - name: tok
+            pattern: "tok:*"
+            strategy: bucket
+            binary-ids: true
         """);
 
     List<RuleConfig> rules = ConfigLoader.load(file, Map.of(), Map.of()).rules();
 
     assertThat(rules).containsExactly(
         RuleConfig.bucket("media", "media:*"),
-        new RuleConfig("sess", "sess:*", RuleConfig.Strategy.BUCKET, 50, 1024, false));
+        new RuleConfig("sess", "sess:*", RuleConfig.Strategy.BUCKET, 50, 1024, false),
+        new RuleConfig("tok", "tok:*", RuleConfig.Strategy.BUCKET, RuleConfig.DEFAULT_FIELDS_PER_BUCKET,
+            RuleConfig.DEFAULT_BUCKETS, true, null, true));
   }
 
   @Test
@@ -590,6 +596,8 @@ class ConfigLoaderTest {
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, level: 30}] | rules[0] (z).level: 30 (expected: 1..19)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, buckets: 4}] | rules[0] (z).buckets: set on a compress rule (expected: only on bucket rules)",
       "[{name: z, pattern: 'a:*', strategy: bucket, level: 3}]     | rules[0] (z).level: set without a codec",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: lz4, binary-ids: true}] | rules[0] (z).binary-ids: set on a compress rule (expected: only on bucket rules)",
+      "[{name: z, pattern: 'a:*', strategy: bucket, binary-ids: maybe}] | rules[0] (z).binary-ids: 'maybe' (expected: true or false)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd-dict, train-after: 5}] | rules[0] (z).train-after: 5 (expected: 100..100000)",
   })
   void rules_invalid_namesRuleAndKey(String rules, String message) {

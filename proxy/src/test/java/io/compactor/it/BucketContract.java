@@ -17,12 +17,20 @@ abstract class BucketContract {
   /** The rules every concrete class configures. */
   static final String RULES = "[{name: media, pattern: 'media:*', strategy: bucket},"
       + " {name: uname, pattern: 'user:*:name', strategy: bucket},"
-      + " {name: sess, pattern: 'sess:*', strategy: bucket, buckets: 4}]";
+      + " {name: sess, pattern: 'sess:*', strategy: bucket, buckets: 4},"
+      + " {name: tok, pattern: 'tok:*', strategy: bucket, buckets: 4, binary-ids: true}]";
 
   abstract ProxyEnvironment env();
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String[] with(String command, String... args) {
+    String[] out = new String[args.length + 1];
+    out[0] = command;
+    System.arraycopy(args, 0, out, 1, args.length);
+    return out;
   }
 
   private static String ascii(byte[] b) {
@@ -306,6 +314,54 @@ abstract class BucketContract {
       d.exact("SCAN", "notacursor");
       d.exact("SCAN", "0", "COUNT", "0");
       d.exact("SCAN", "0", "BOGUS", "x");
+    }
+  }
+
+  @Test
+  void binaryIds_hexAndUuidKeys_storedAsBytes_sameReplies() throws IOException {
+    String hex = "00ff7a3c9d0e1b2c3d4e5f60718293a4";
+    String uuid = "550e8400-e29b-41d4-a716-446655440000";
+    String[] keys = {"tok:" + hex, "tok:" + uuid, "tok:0123", "tok:ABCD", "tok:abc", "tok:" + "ab".repeat(18)};
+    try (Differential d = env().differential()) {
+      for (String k : keys) {
+        d.exact("SET", k, "v-" + k);
+        d.exact("GET", k);
+      }
+      d.exact("SET", "tok:" + uuid, "ttl", "EX", "1000");
+      d.exact("TTL", "tok:" + uuid);
+      d.exact("SET", "tok:" + hex, "x".repeat(300)); // too long for the listpack: the overflow key
+      d.exact("GET", "tok:" + hex);
+      d.exact(with("MGET", keys));
+      d.exact(with("EXISTS", keys));
+      d.exact("RENAME", "tok:" + hex, "tok:ffffffff");
+      d.exact("GET", "tok:ffffffff");
+      d.exact("GET", "tok:" + hex);
+      d.exact("RENAME", "tok:0123", "tok:" + hex);
+      d.exact("GET", "tok:" + hex);
+      d.exact("INCR", "tok:beef");
+      d.exact("APPEND", "tok:beef", "!");
+      d.exact("GET", "tok:beef");
+    }
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      List<String> logical = List.of("tok:" + hex, "tok:" + uuid, "tok:ABCD", "tok:abc", "tok:" + "ab".repeat(18),
+          "tok:ffffffff", "tok:beef");
+      assertThat(RespClient.flatten(proxy.call("KEYS", "tok:*"))).containsExactlyInAnyOrderElementsOf(logical);
+      List<String> matched = RespClient.flatten(proxy.call("SCAN", "0", "MATCH", "tok:550e*", "COUNT", "1000"));
+      assertThat(matched.subList(1, matched.size())).containsExactly("tok:" + uuid);
+      // what Redis holds: the UUID as a 16-byte field of a kind-u bucket, the hex as bytes of a kind-x one
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(b(uuid));
+      byte[] uuidBytes = java.util.HexFormat.of().parseHex(uuid.replace("-", ""));
+      String bucket = "__rc:b:{tok:u" + (crc.getValue() % 4) + "}";
+      assertThat(ascii(up.call(b("HEXISTS"), b(bucket), uuidBytes))).isEqualTo(":1\r\n");
+      assertThat(ascii(up.call("KEYS", "__rc:b:{tok:x*"))).isNotEqualTo("*0\r\n");
+      assertThat(ascii(up.call("KEYS", "__rc:b:{tok:h*"))).isNotEqualTo("*0\r\n"); // ABCD, abc
+      for (int i = 0; i < 20; i++) {
+        String k = ascii(proxy.call("RANDOMKEY")).split("\r\n")[1];
+        if (k.startsWith("tok:")) {
+          assertThat(logical).contains(k);
+        }
+      }
     }
   }
 

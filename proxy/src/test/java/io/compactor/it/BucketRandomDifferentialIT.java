@@ -89,7 +89,8 @@ class BucketRandomDifferentialIT {
   private static final Logger log = LoggerFactory.getLogger(BucketRandomDifferentialIT.class);
   static final String RULES = "[{name: media, pattern: \"media:*\", strategy: bucket, fields-per-bucket: 10,"
       + " buckets: 8}, {name: uname, pattern: \"user:*:name\", strategy: bucket, fields-per-bucket: 100, buckets: 64},"
-      + " {name: sess, pattern: \"sess:*\", strategy: bucket, fields-per-bucket: 16, buckets: 4}]";
+      + " {name: sess, pattern: \"sess:*\", strategy: bucket, fields-per-bucket: 16, buckets: 4,"
+      + " binary-ids: true}]";
 
   @RegisterExtension
   static final ProxyEnvironment ENV = ProxyEnvironment.redis().with("rules", RULES);
@@ -107,8 +108,9 @@ class BucketRandomDifferentialIT {
       "media:", "media:{t}5",
       // user:*:name
       "user:1:name", "user:2:name", "user:42:name", "user:alice:name", "user::name",
-      // sess:* over 4 buckets
-      "sess:a", "sess:b", "sess:c", "sess:abc", "sess:xyz", "sess:1", "sess:\u00ff\u0000bin",
+      // sess:* over 4 buckets; with binary-ids, hex and UUIDs as bytes
+      "sess:a", "sess:b", "sess:c", "sess:abc", "sess:xyz", "sess:1", "sess:\u00ff\u0000bin", "sess:ab",
+      "sess:00ff", "sess:0123456789abcdef", "sess:550e8400-e29b-41d4-a716-446655440000",
       // no rule
       "plain:1", "plain:2", "plain:3", "user:1:email", "sessx");
 
@@ -141,7 +143,7 @@ class BucketRandomDifferentialIT {
   static final BucketCompactor PLACES = new BucketCompactor(List.of(
       new RuleConfig("media", "media:*", RuleConfig.Strategy.BUCKET, 10, 8, true),
       new RuleConfig("uname", "user:*:name", RuleConfig.Strategy.BUCKET, 100, 64, true),
-      new RuleConfig("sess", "sess:*", RuleConfig.Strategy.BUCKET, 16, 4, true)));
+      new RuleConfig("sess", "sess:*", RuleConfig.Strategy.BUCKET, 16, 4, true, null, true)));
 
   private static long serverTime(RespClient c) throws IOException {
     Node n = Node.parse(c.call("TIME"));

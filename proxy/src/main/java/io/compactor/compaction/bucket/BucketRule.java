@@ -13,7 +13,10 @@ import java.util.zip.CRC32;
  * ({@code 1155315} in {@code media:1155315} under {@code media:*}). A canonical decimal id below
  * 10^15 is split Instagram-style: bucket {@code id / n}, field {@code id % n}, so the field is a small
  * integer that a listpack stores in one or two bytes. Anything else goes to bucket
- * {@code crc32(part) % buckets} with the variable part itself as the field. The field holds only what the
+ * {@code crc32(part) % buckets} with the variable part itself as the field (kind {@code h}); with
+ * {@code binary-ids}, a variable part that is lowercase hex of even length (kind {@code x}) or a lowercase
+ * canonical UUID (kind {@code u}) is stored as its bytes, in the same bucket number of its own kind. The
+ * kind letter in the bucket key says how its fields turn back into keys. The field holds only what the
  * bucket key does not already say.
  *
  * <p>Physical keys live under {@link #NAMESPACE}. Without a hash tag in the logical key the bucket's own
@@ -26,6 +29,9 @@ public final class BucketRule {
   public static final String NAMESPACE = "__rc:";
   static final byte[] NAMESPACE_BYTES = NAMESPACE.getBytes(StandardCharsets.US_ASCII);
   private static final long MAX_NUMERIC_ID = 999_999_999_999_999L;
+  /** The longest hex variable part stored as bytes. */
+  static final int MAX_HEX_ID = 64;
+  private static final int UUID_LENGTH = 36;
 
   private final RuleConfig config;
   private final Glob glob;
@@ -85,7 +91,9 @@ public final class BucketRule {
   public int fieldLength(byte[] key) {
     long id = numericId(key, prefix.length, key.length - suffix.length);
     if (id < 0) {
-      return key.length - prefix.length - suffix.length;
+      int n = key.length - prefix.length - suffix.length;
+      byte binary = binaryKind(key, prefix.length, key.length - suffix.length);
+      return binary == 'u' ? 16 : binary == 'x' ? n / 2 : n;
     }
     long f = id % config.fieldsPerBucket();
     return f < 10 ? 1 : f < 100 ? 2 : Long.toString(f).length();
@@ -104,11 +112,17 @@ public final class BucketRule {
       bucket = id / config.fieldsPerBucket();
       field = ascii(id % config.fieldsPerBucket());
     } else {
-      kind = 'h';
       CRC32 crc = new CRC32();
       crc.update(key, varStart, varEnd - varStart);
       bucket = crc.getValue() % config.buckets();
-      field = java.util.Arrays.copyOfRange(key, varStart, varEnd);
+      byte binary = binaryKind(key, varStart, varEnd);
+      if (binary != 0) {
+        kind = binary;
+        field = hexBytes(key, varStart, varEnd, binary);
+      } else {
+        kind = 'h';
+        field = java.util.Arrays.copyOfRange(key, varStart, varEnd);
+      }
     }
     // the part after "__rc:b:": {name:kN} or, keeping the key's hash tag, {tag}name:kN
     byte[] number = ascii(bucket);
@@ -134,6 +148,62 @@ public final class BucketRule {
       tail[at] = '}';
     }
     return new Placement(this, key, field, tail, tagStart < 0 ? 1 : 1 + tagLen + 1, tagLen);
+  }
+
+  /**
+   * {@code 'x'} when {@code key[from, to)} is lowercase hex of even length up to {@link #MAX_HEX_ID},
+   * {@code 'u'} when it is a lowercase canonical UUID (8-4-4-4-12), else 0; always 0 without
+   * {@code binary-ids}.
+   */
+  byte binaryKind(byte[] key, int from, int to) {
+    if (!config.binaryIds()) {
+      return 0;
+    }
+    int n = to - from;
+    if (n == UUID_LENGTH && isUuid(key, from)) {
+      return 'u';
+    }
+    if (n < 2 || n > MAX_HEX_ID || n % 2 != 0) {
+      return 0;
+    }
+    for (int i = from; i < to; i++) {
+      if (hexDigit(key[i]) < 0) {
+        return 0;
+      }
+    }
+    return 'x';
+  }
+
+  private static boolean isUuid(byte[] key, int from) {
+    for (int i = 0; i < UUID_LENGTH; i++) {
+      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? key[from + i] != '-' : hexDigit(key[from + i]) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The bytes the hex digits of {@code key[from, to)} spell, dashes skipped. */
+  private static byte[] hexBytes(byte[] key, int from, int to, byte kind) {
+    byte[] out = new byte[kind == 'u' ? 16 : (to - from) / 2];
+    int o = 0;
+    for (int i = from; i < to; i++) {
+      if (key[i] == '-') {
+        continue;
+      }
+      out[o++] = (byte) (hexDigit(key[i]) << 4 | hexDigit(key[i + 1]));
+      i++;
+    }
+    return out;
+  }
+
+  /** 0-15 for a lowercase hex digit, else -1. */
+  private static int hexDigit(byte c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   private static byte[] ascii(long n) {

@@ -611,12 +611,25 @@ local function parse(t)
   return string.sub(id, 1, c - 1), string.sub(id, c + 1, c + 1), string.sub(id, c + 2), rest
 end
 
+local function hex(s)
+  return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+
+-- kind n: a numeric id split into bucket and field; x: lowercase hex stored as bytes; u: a lowercase
+-- UUID stored as its 16 bytes; h: the variable part itself
 local function logical(rules, name, kind, num, field)
   local r = rules[name]
   if not r then return nil end
   local var = field
   if kind == 'n' then
     var = string.format('%.0f', tonumber(num) * r.n + tonumber(field))
+  elseif kind == 'x' then
+    var = hex(field)
+  elseif kind == 'u' then
+    if #field ~= 16 then return nil end
+    local h = hex(field)
+    var = string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) .. '-'
+      .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
   end
   return r.prefix .. var .. r.suffix
 end

@@ -79,4 +79,49 @@ class BucketRuleTest {
     assertThat(BucketRule.isReserved("__rc".getBytes(StandardCharsets.UTF_8))).isFalse();
     assertThat(BucketRule.isReserved("media:1".getBytes(StandardCharsets.UTF_8))).isFalse();
   }
+
+  private static RuleConfig binaryIds(String name, String pattern) {
+    return new RuleConfig(name, pattern, RuleConfig.Strategy.BUCKET, 128, 64, true, null, true);
+  }
+
+  @Test
+  void place_binaryIds_hexStoredAsItsBytes() {
+    RuleConfig rule = binaryIds("tok", "tok:*");
+    String hex = "00ff7a3c9d0e1b2c3d4e5f60718293a4";
+    Placement p = place(rule, "tok:" + hex);
+    // the same bucket number a text field would get, under kind x
+    assertThat(s(p.bucket())).isEqualTo("__rc:b:{tok:x" + crcBucket(hex, 64) + "}");
+    assertThat(p.field()).hasSize(16).startsWith((byte) 0x00, (byte) 0xff, (byte) 0x7a).endsWith((byte) 0xa4);
+    assertThat(new BucketRule(rule).fieldLength(("tok:" + hex).getBytes(StandardCharsets.UTF_8))).isEqualTo(16);
+    // 36 hex digits without dashes are hex, not a UUID
+    assertThat(place(rule, "tok:" + "ab".repeat(18)).field()).hasSize(18);
+  }
+
+  @Test
+  void place_binaryIds_uuidStoredAsSixteenBytes() {
+    RuleConfig rule = binaryIds("sess", "session:*:data");
+    String uuid = "550e8400-e29b-41d4-a716-446655440000";
+    Placement p = place(rule, "session:" + uuid + ":data");
+    assertThat(s(p.bucket())).isEqualTo("__rc:b:{sess:u" + crcBucket(uuid, 64) + "}");
+    assertThat(p.field()).hasSize(16).startsWith((byte) 0x55, (byte) 0x0e, (byte) 0x84).endsWith((byte) 0x00);
+    assertThat(new BucketRule(rule).fieldLength(("session:" + uuid + ":data").getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(16);
+  }
+
+  @Test
+  void place_binaryIds_anythingElseKeepsItsText() {
+    RuleConfig rule = binaryIds("tok", "tok:*");
+    // upper case, odd length, non-hex, a dash out of place, longer than 64, empty: kind h, field as it is
+    for (String id : new String[] {"ABCDEF", "abc", "abcg", "550e8400e-29b-41d4-a716-44665544000",
+        "550E8400-E29B-41D4-A716-446655440000", "a".repeat(66), ""}) {
+      Placement p = place(rule, "tok:" + id);
+      assertThat(s(p.bucket())).as(id).startsWith("__rc:b:{tok:h");
+      assertThat(s(p.field())).as(id).isEqualTo(id);
+    }
+    // numeric ids are still split; a leading zero makes "0123" hex
+    assertThat(s(place(rule, "tok:1234").bucket())).isEqualTo("__rc:b:{tok:n9}");
+    assertThat(s(place(rule, "tok:0123").bucket())).startsWith("__rc:b:{tok:x");
+    // and without binary-ids nothing changes
+    assertThat(s(place(RuleConfig.bucket("tok", "tok:*"), "tok:abcd").bucket())).startsWith("__rc:b:{tok:h");
+  }
 }
