@@ -57,6 +57,24 @@ final class KeyReport {
     return Command.of(alloc, new byte[][] {b("EVAL"), b(SCRIPT), b("3"), key, p.bucket(), p.overflow(), p.field()});
   }
 
+  /** The field {@code key} is stored under, quoted; a binary id's bytes (binary-ids) in hex. */
+  private static String field(BucketRule br, byte[] key) {
+    byte[] f = br.place(key).field();
+    return br.storesIdAsBytes(key) ? "0x" + java.util.HexFormat.of().formatHex(f) + " (the id's bytes)"
+        : "'" + Commands.printable(f) + "'";
+  }
+
+  /** The overflow key's name, its binary field (binary-ids) in hex. */
+  private static String overflowName(BucketRule br, byte[] key, String physical) {
+    if (!br.storesIdAsBytes(key)) {
+      return physical;
+    }
+    Placement p = br.place(key);
+    byte[] name = p.overflow();
+    int fieldAt = name.length - p.field().length;
+    return Commands.printable(java.util.Arrays.copyOf(name, fieldAt)) + "0x" + java.util.HexFormat.of().formatHex(p.field());
+  }
+
   /** Turns the script's reply into the report for {@code key}. */
   static ReplyTransform report(Compactor compactor, byte[] key) {
     return (frame, alloc) -> {
@@ -94,10 +112,10 @@ final class KeyReport {
     String physical = s(p.get(1));
     String ttl = Long.parseLong(s(p.get(5))) >= 0 ? s(p.get(5)) + " ms" : "none";
     switch (where) {
-      case "field" -> b.append("stored: field '").append(Commands.printable(br.place(key).field())).append("' of hash '")
+      case "field" -> b.append("stored: field ").append(field(br, key)).append(" of hash '")
           .append(physical).append("' (").append(s(p.get(2))).append(", ").append(s(p.get(3))).append(" fields, ")
           .append(s(p.get(4))).append(" bytes in Redis, hash expiry ").append(ttl).append(")\n");
-      case "overflow" -> b.append("stored: overflow string key '").append(physical).append("' (")
+      case "overflow" -> b.append("stored: overflow string key '").append(overflowName(br, key, physical)).append("' (")
           .append(s(p.get(2))).append(", ").append(s(p.get(4))).append(" bytes in Redis, expiry ").append(ttl)
           .append(")\n");
       default -> b.append("stored: ").append(s(p.get(3))).append(" key '").append(physical).append("' (")

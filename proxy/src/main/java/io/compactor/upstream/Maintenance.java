@@ -51,6 +51,8 @@ public final class Maintenance implements AutoCloseable {
   private static final int SCAN_COUNT = 1000;
   private final int reapBatch;
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
+  /** The longest a client's event loop waits for a dictionary it has not loaded. */
+  static final long DICTIONARY_READ_MILLIS = 250;
   private ScanCursor reapCursor = ScanCursor.INITIAL;
   private boolean limitsKnown;
   /** When the server's listpack limits are read again (a CONFIG SET or a failover may change them). */
@@ -207,14 +209,28 @@ public final class Maintenance implements AutoCloseable {
   }
 
   /**
-   * Dictionary {@code id} read from Redis now, on the caller's thread, or null when there is none or
-   * Redis does not answer within the connection's timeout. For the rare read of a value whose dictionary
-   * this proxy has not loaded yet (another proxy trained it moments ago).
+   * Dictionary {@code id} read from Redis now, on the caller's thread, or null when there is none, the
+   * maintenance connection is not up, or Redis does not answer within {@link #DICTIONARY_READ_MILLIS}.
+   * For the rare read of a value whose dictionary this proxy has not loaded yet (another proxy trained
+   * it moments ago). The caller is a client's event loop, possibly the only one: it never connects and
+   * never waits longer than that bound (a miss is remembered for about a second, see Dictionaries).
    */
   public byte[] dictionary(int id) {
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    if (c == null || !c.isOpen()) {
+      log.warn("dictionary {} could not be read: the maintenance connection is not up", id);
+      return null;
+    }
     try {
-      return io.compactor.compaction.compress.Dictionaries.load(store(commands()), id);
-    } catch (RuntimeException e) {
+      return c.async().get(io.compactor.compaction.compress.Dictionaries.dictionaryKey(id))
+          .get(DICTIONARY_READ_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.warn("dictionary {} could not be read: no answer within {} ms", id, DICTIONARY_READ_MILLIS);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
       log.warn("dictionary {} could not be read: {}", id, e.getMessage());
       return null;
     }

@@ -18,7 +18,8 @@ abstract class BucketContract {
   static final String RULES = "[{name: media, pattern: 'media:*', strategy: bucket},"
       + " {name: uname, pattern: 'user:*:name', strategy: bucket},"
       + " {name: sess, pattern: 'sess:*', strategy: bucket, buckets: 4},"
-      + " {name: tok, pattern: 'tok:*', strategy: bucket, buckets: 4, binary-ids: true}]";
+      + " {name: tok, pattern: 'tok:*', strategy: bucket, buckets: 4, binary-ids: true},"
+      + " {name: tagged, pattern: 'sid:*:{data}', strategy: bucket, buckets: 4, binary-ids: true}]";
 
   abstract ProxyEnvironment env();
 
@@ -361,6 +362,36 @@ abstract class BucketContract {
         if (k.startsWith("tok:")) {
           assertThat(logical).contains(k);
         }
+      }
+      assertThat(proxy.callString("COMPACTOR", "KEY", "tok:" + uuid))
+          .contains("field 0x550e8400e29b41d4a716446655440000 (the id's bytes) of hash '" + bucket + "'");
+      proxy.call("SET", "tok:" + hex, "x".repeat(300));
+      assertThat(proxy.callString("COMPACTOR", "KEY", "tok:" + hex))
+          .contains("overflow string key '__rc:o:{tok:x").contains(":0x" + hex + "'");
+    }
+  }
+
+  @Test
+  void binaryIds_withTheHashTagInTheSuffix_keepTheirSlotAndReadBack() throws IOException {
+    String uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    String key = "sid:" + uuid + ":{data}";
+    String other = "sid:beef:{data}";
+    try (Differential d = env().differential()) {
+      d.exact("SET", key, "y".repeat(300), "EX", "1000"); // the overflow key: binary field in its name
+      d.exact("SET", other, "short");
+      d.exact("GET", key);
+      d.exact("MGET", key, other, "sid:404:{data}");
+      d.exact("STRLEN", key);
+      d.exact("RENAME", other, "sid:cafe:{data}");
+      d.exact("GET", "sid:cafe:{data}");
+    }
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      assertThat(RespClient.flatten(proxy.call("KEYS", "sid:*"))).containsExactlyInAnyOrder(key, "sid:cafe:{data}");
+      List<String> scanned = RespClient.flatten(proxy.call("SCAN", "0", "MATCH", "sid:0f1e*", "COUNT", "1000"));
+      assertThat(scanned.subList(1, scanned.size())).containsExactly(key);
+      // every physical key keeps the logical key's tag, so it lands in the logical key's cluster slot
+      for (String physical : RespClient.flatten(up.call("KEYS", "*"))) {
+        assertThat(physical).startsWith("__rc:").contains("{data}tagged:");
       }
     }
   }

@@ -150,6 +150,12 @@ public final class BucketRule {
     return new Placement(this, key, field, tail, tagStart < 0 ? 1 : 1 + tagLen + 1, tagLen);
   }
 
+  /** Whether {@code key} (which this rule matches) is stored under its id's bytes (binary-ids, kind x or u). */
+  public boolean storesIdAsBytes(byte[] key) {
+    return numericId(key, prefix.length, key.length - suffix.length) < 0
+        && binaryKind(key, prefix.length, key.length - suffix.length) != 0;
+  }
+
   /**
    * {@code 'x'} when {@code key[from, to)} is lowercase hex of even length up to {@link #MAX_HEX_ID},
    * {@code 'u'} when it is a lowercase canonical UUID (8-4-4-4-12), else 0; always 0 without

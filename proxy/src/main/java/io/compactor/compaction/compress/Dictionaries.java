@@ -54,11 +54,6 @@ public final class Dictionaries {
     }
   }
 
-  /** Dictionary {@code id}'s bytes, or null when Redis has none. */
-  public static byte[] load(Store store, int id) {
-    return store.get(dictionaryKey(id));
-  }
-
   /** Adopts each rule's current dictionary, and trains the first one where it is due. */
   public void tick(Store store) {
     for (CompressRule rule : rules) {
@@ -166,7 +161,7 @@ public final class Dictionaries {
     if (id == rule.dictionaryId() && kind == rule.currentKind()) {
       return;
     }
-    byte[] dict = load(store, id);
+    byte[] dict = store.get(dictionaryKey(id));
     if (dict == null) {
       log.warn("rule '{}': dictionary {} is missing from Redis; keeping the current encoder", rule.name(), id);
       return;
@@ -177,7 +172,8 @@ public final class Dictionaries {
     log.info("rule '{}': now encoding with {} and dictionary {}", rule.name(), kind.configName(), id);
   }
 
-  static byte[] dictionaryKey(int id) {
+  /** Where dictionary {@code id} is kept. */
+  public static byte[] dictionaryKey(int id) {
     return ("__rc:d:" + id).getBytes(StandardCharsets.US_ASCII);
   }
 

@@ -611,25 +611,27 @@ local function parse(t)
   return string.sub(id, 1, c - 1), string.sub(id, c + 1, c + 1), string.sub(id, c + 2), rest
 end
 
-local function hex(s)
-  return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end))
-end
-
--- kind n: a numeric id split into bucket and field; x: lowercase hex stored as bytes; u: a lowercase
--- UUID stored as its 16 bytes; h: the variable part itself
+-- kind n: a numeric id split into bucket and field; h: the variable part itself; x: lowercase hex
+-- stored as its bytes (at most 32); u: a lowercase UUID stored as its 16 bytes. Any other kind is not
+-- this script's to read (a newer layout): no logical key.
 local function logical(rules, name, kind, num, field)
   local r = rules[name]
   if not r then return nil end
-  local var = field
-  if kind == 'n' then
+  local var
+  if kind == 'h' then
+    var = field
+  elseif kind == 'n' then
     var = string.format('%.0f', tonumber(num) * r.n + tonumber(field))
   elseif kind == 'x' then
-    var = hex(field)
+    if #field < 1 or #field > 32 then return nil end
+    var = string.format(string.rep('%02x', #field), string.byte(field, 1, -1))
   elseif kind == 'u' then
     if #field ~= 16 then return nil end
-    local h = hex(field)
+    local h = string.format(string.rep('%02x', 16), string.byte(field, 1, -1))
     var = string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) .. '-'
       .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
+  else
+    return nil
   end
   return r.prefix .. var .. r.suffix
 end
