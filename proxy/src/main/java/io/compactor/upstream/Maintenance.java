@@ -51,6 +51,9 @@ public final class Maintenance implements AutoCloseable {
   private static final int SCAN_COUNT = 1000;
   private final int reapBatch;
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
+  private final RedisURI uri;
+  private final long connectTimeoutMillis;
+  private java.util.concurrent.CompletableFuture<StatefulRedisConnection<byte[], byte[]>> dictionaryConnection;
   /** The longest a client's event loop waits for a dictionary it has not loaded. */
   static final long DICTIONARY_READ_MILLIS = 250;
   private ScanCursor reapCursor = ScanCursor.INITIAL;
@@ -77,7 +80,9 @@ public final class Maintenance implements AutoCloseable {
     this.limits = limits;
     this.fieldsPerBucketMax = fieldsPerBucketMax;
     this.reapBatch = reapBatch;
-    this.client = RedisClient.create(lettuceUri(config.upstream().uri(), config.upstream().connectTimeout()));
+    this.uri = lettuceUri(config.upstream().uri(), config.upstream().connectTimeout());
+    this.connectTimeoutMillis = Math.max(1, config.upstream().connectTimeout().toMillis());
+    this.client = RedisClient.create(uri);
     ClientOptions.Builder options = ClientOptions.builder().autoReconnect(true);
     if (config.upstream().tlsCaFile() != null) {
       options.sslOptions(SslOptions.builder().trustManager(config.upstream().tlsCaFile().toFile()).build());
@@ -182,6 +187,7 @@ public final class Maintenance implements AutoCloseable {
    */
   public void manage(io.compactor.compaction.compress.Dictionaries dictionaries) {
     executor.execute(() -> this.dictionaries = dictionaries);
+    dictionaryConnection(); // opened now, so a client's first read of an unknown dictionary finds it up
     dictionaries.onSampled(() -> executor.execute(this::checkDictionaries));
   }
 
@@ -209,16 +215,25 @@ public final class Maintenance implements AutoCloseable {
   }
 
   /**
-   * Dictionary {@code id} read from Redis now, on the caller's thread, or null when there is none, the
-   * maintenance connection is not up, or Redis does not answer within {@link #DICTIONARY_READ_MILLIS}.
-   * For the rare read of a value whose dictionary this proxy has not loaded yet (another proxy trained
-   * it moments ago). The caller is a client's event loop, possibly the only one: it never connects and
-   * never waits longer than that bound (a miss is remembered for about a second, see Dictionaries).
+   * Dictionary {@code id} read from Redis now, on the caller's thread, or null when there is none, no
+   * connection comes up within the upstream connect timeout (only right after start-up or after the
+   * connection was lost), or Redis does not answer within {@link #DICTIONARY_READ_MILLIS}. For the rare
+   * read of a value whose dictionary this proxy has not loaded yet (another proxy trained it moments
+   * ago, or this proxy just started). The caller is a client's event loop, possibly the only one, so
+   * both waits are bounded (a miss is remembered for about a second, see Dictionaries).
    */
   public byte[] dictionary(int id) {
-    StatefulRedisConnection<byte[], byte[]> c = connection;
-    if (c == null || !c.isOpen()) {
-      log.warn("dictionary {} could not be read: the maintenance connection is not up", id);
+    StatefulRedisConnection<byte[], byte[]> c;
+    try {
+      c = dictionaryConnection().get(connectTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.warn("dictionary {} could not be read: no connection within {} ms", id, connectTimeoutMillis);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+      log.warn("dictionary {} could not be read: {}", id, e.getMessage());
       return null;
     }
     try {
@@ -234,6 +249,19 @@ public final class Maintenance implements AutoCloseable {
       log.warn("dictionary {} could not be read: {}", id, e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * The connection event loops read dictionaries on: its own, opened without blocking the caller (a
+   * loop waits on the future, bounded), and opened again when it was lost for good or never came up.
+   */
+  private synchronized java.util.concurrent.CompletableFuture<StatefulRedisConnection<byte[], byte[]>> dictionaryConnection() {
+    java.util.concurrent.CompletableFuture<StatefulRedisConnection<byte[], byte[]>> f = dictionaryConnection;
+    if (f == null || f.isCompletedExceptionally() || (f.isDone() && !f.join().isOpen())) {
+      f = client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+      dictionaryConnection = f;
+    }
+    return f;
   }
 
   private static io.compactor.compaction.compress.Dictionaries.Store store(RedisCommands<byte[], byte[]> redis) {
@@ -361,6 +389,11 @@ public final class Maintenance implements AutoCloseable {
     }
     if (connection != null) {
       connection.close();
+    }
+    synchronized (this) {
+      if (dictionaryConnection != null) {
+        dictionaryConnection.thenAccept(StatefulRedisConnection::close);
+      }
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
