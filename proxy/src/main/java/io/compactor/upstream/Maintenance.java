@@ -223,32 +223,23 @@ public final class Maintenance implements AutoCloseable {
    * both waits are bounded (a miss is remembered for about a second, see Dictionaries).
    */
   public byte[] dictionary(int id) {
-    StatefulRedisConnection<byte[], byte[]> c;
+    StatefulRedisConnection<byte[], byte[]> c = await(dictionaryConnection(), connectTimeoutMillis, id, "no connection");
+    return c == null ? null : await(c.async().get(io.compactor.compaction.compress.Dictionaries.dictionaryKey(id)),
+        DICTIONARY_READ_MILLIS, id, "no answer");
+  }
+
+  /** {@code f}'s value within {@code millis}, or null (logged) when it fails or takes longer. */
+  private static <T> T await(java.util.concurrent.Future<T> f, long millis, int id, String late) {
     try {
-      c = dictionaryConnection().get(connectTimeoutMillis, TimeUnit.MILLISECONDS);
+      return f.get(millis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      log.warn("dictionary {} could not be read: no connection within {} ms", id, connectTimeoutMillis);
-      return null;
+      log.warn("dictionary {} could not be read: {} within {} ms", id, late, millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
     } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
       log.warn("dictionary {} could not be read: {}", id, e.getMessage());
-      return null;
     }
-    try {
-      return c.async().get(io.compactor.compaction.compress.Dictionaries.dictionaryKey(id))
-          .get(DICTIONARY_READ_MILLIS, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      log.warn("dictionary {} could not be read: no answer within {} ms", id, DICTIONARY_READ_MILLIS);
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
-      log.warn("dictionary {} could not be read: {}", id, e.getMessage());
-      return null;
-    }
+    return null;
   }
 
   /**
