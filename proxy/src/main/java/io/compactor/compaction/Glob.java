@@ -11,6 +11,8 @@ public final class Glob {
   private final byte[] pattern;
   private final byte[] literalPrefix;
   private final byte[] literalSuffix;
+  /** The pattern is prefix, one {@code *}, suffix (the shape of most rules): no matcher needed. */
+  private final boolean oneStar;
 
   private Glob(byte[] pattern) {
     this.pattern = pattern;
@@ -34,6 +36,7 @@ public final class Glob {
       literalPrefix = java.util.Arrays.copyOfRange(pattern, 0, firstMeta);
       literalSuffix = escapes ? new byte[0] : java.util.Arrays.copyOfRange(pattern, lastMeta + 1, pattern.length);
     }
+    oneStar = firstMeta >= 0 && firstMeta == lastMeta && pattern[firstMeta] == '*';
   }
 
   public static Glob of(String pattern) {
@@ -84,6 +87,18 @@ public final class Glob {
       if (key[from + i] != literalPrefix[i]) {
         return false;
       }
+    }
+    if ((oneStar || isLiteral()) && len > 0) { // an empty key only matches an empty pattern (below)
+      if (!oneStar && len != pattern.length) {
+        return false;
+      }
+      int at = from + len - literalSuffix.length;
+      for (int i = 0; i < literalSuffix.length; i++) {
+        if (key[at + i] != literalSuffix[i]) {
+          return false;
+        }
+      }
+      return true;
     }
     return match(pattern, 0, key, from, from + len, 0, new boolean[1]);
   }

@@ -58,4 +58,31 @@ class GlobTest {
     String key = "a".repeat(60);
     assertThat(m("*a*a*a*a*a*a*a*a*a*a*b", key)).isFalse();
   }
+
+  @Test
+  void oneStarAndLiteralPatterns_agreeWithTheGeneralMatcher() {
+    // prefix*suffix and literals skip the matcher; "**" and "[c]" force it on equivalent patterns
+    java.util.Random r = new java.util.Random(7);
+    String alphabet = "ab:";
+    for (int n = 0; n < 20_000; n++) {
+      String prefix = random(r, alphabet, r.nextInt(3));
+      String suffix = random(r, alphabet, r.nextInt(3));
+      String key = random(r, alphabet, r.nextInt(6));
+      assertThat(m(prefix + "*" + suffix, key)).as("%s*%s vs '%s'", prefix, suffix, key)
+          .isEqualTo(m(prefix + "**" + suffix, key));
+      String literal = prefix + suffix;
+      if (!literal.isEmpty()) {
+        String forced = literal.substring(0, literal.length() - 1) + "[" + literal.charAt(literal.length() - 1) + "]";
+        assertThat(m(literal, key)).as("%s vs '%s'", literal, key).isEqualTo(m(forced, key));
+      }
+    }
+  }
+
+  private static String random(java.util.Random r, String alphabet, int length) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
 }
