@@ -249,6 +249,9 @@ public final class Maintenance implements AutoCloseable {
   private synchronized java.util.concurrent.CompletableFuture<StatefulRedisConnection<byte[], byte[]>> dictionaryConnection() {
     java.util.concurrent.CompletableFuture<StatefulRedisConnection<byte[], byte[]>> f = dictionaryConnection;
     if (f == null || f.isCompletedExceptionally() || (f.isDone() && !f.join().isOpen())) {
+      if (f != null && !f.isCompletedExceptionally()) {
+        f.join().close(); // lost: stop its reconnecting, a new one takes its place
+      }
       f = client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
       dictionaryConnection = f;
     }
