@@ -57,22 +57,20 @@ final class KeyReport {
     return Command.of(alloc, new byte[][] {b("EVAL"), b(SCRIPT), b("3"), key, p.bucket(), p.overflow(), p.field()});
   }
 
-  /** The field {@code key} is stored under, quoted; a binary id's bytes (binary-ids) in hex. */
-  private static String field(BucketRule br, byte[] key) {
-    byte[] f = br.place(key).field();
-    return br.storesIdAsBytes(key) ? "0x" + java.util.HexFormat.of().formatHex(f) + " (the id's bytes)"
-        : "'" + Commands.printable(f) + "'";
+  /** The field {@code p} names, quoted; a binary id's bytes (binary-ids) in hex. */
+  private static String field(Placement p) {
+    return p.fieldIsIdBytes() ? "0x" + java.util.HexFormat.of().formatHex(p.field()) + " (the id's bytes)"
+        : "'" + Commands.printable(p.field()) + "'";
   }
 
-  /** The overflow key's name, its binary field (binary-ids) in hex. */
-  private static String overflowName(BucketRule br, byte[] key, String physical) {
-    if (!br.storesIdAsBytes(key)) {
+  /** The overflow key's name, a binary field (binary-ids) in hex. */
+  private static String overflowName(Placement p, String physical) {
+    if (!p.fieldIsIdBytes()) {
       return physical;
     }
-    Placement p = br.place(key);
     byte[] name = p.overflow();
-    int fieldAt = name.length - p.field().length;
-    return Commands.printable(java.util.Arrays.copyOf(name, fieldAt)) + "0x" + java.util.HexFormat.of().formatHex(p.field());
+    return Commands.printable(java.util.Arrays.copyOf(name, name.length - p.field().length))
+        + "0x" + java.util.HexFormat.of().formatHex(p.field());
   }
 
   /** Turns the script's reply into the report for {@code key}. */
@@ -112,10 +110,10 @@ final class KeyReport {
     String physical = s(p.get(1));
     String ttl = Long.parseLong(s(p.get(5))) >= 0 ? s(p.get(5)) + " ms" : "none";
     switch (where) {
-      case "field" -> b.append("stored: field ").append(field(br, key)).append(" of hash '")
+      case "field" -> b.append("stored: field ").append(field(br.place(key))).append(" of hash '")
           .append(physical).append("' (").append(s(p.get(2))).append(", ").append(s(p.get(3))).append(" fields, ")
           .append(s(p.get(4))).append(" bytes in Redis, hash expiry ").append(ttl).append(")\n");
-      case "overflow" -> b.append("stored: overflow string key '").append(overflowName(br, key, physical)).append("' (")
+      case "overflow" -> b.append("stored: overflow string key '").append(overflowName(br.place(key), physical)).append("' (")
           .append(s(p.get(2))).append(", ").append(s(p.get(4))).append(" bytes in Redis, expiry ").append(ttl)
           .append(")\n");
       default -> b.append("stored: ").append(s(p.get(3))).append(" key '").append(physical).append("' (")

@@ -147,13 +147,7 @@ public final class BucketRule {
     if (tagStart < 0) {
       tail[at] = '}';
     }
-    return new Placement(this, key, field, tail, tagStart < 0 ? 1 : 1 + tagLen + 1, tagLen);
-  }
-
-  /** Whether {@code key} (which this rule matches) is stored under its id's bytes (binary-ids, kind x or u). */
-  public boolean storesIdAsBytes(byte[] key) {
-    return numericId(key, prefix.length, key.length - suffix.length) < 0
-        && binaryKind(key, prefix.length, key.length - suffix.length) != 0;
+    return new Placement(this, key, field, tail, tagStart < 0 ? 1 : 1 + tagLen + 1, tagLen, kind);
   }
 
   /**

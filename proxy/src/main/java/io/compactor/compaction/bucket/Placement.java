@@ -22,10 +22,13 @@ public final class Placement {
   private final byte[] tail;
   private final int idStart;
   private final int tagLength;
+  /** The bucket's kind: n (numeric id), h (text), x or u (an id's bytes, binary-ids). */
+  private final byte kind;
   private byte[] bucket;
 
-  Placement(BucketRule rule, byte[] key, byte[] field, byte[] tail, int idStart, int tagLength) {
+  Placement(BucketRule rule, byte[] key, byte[] field, byte[] tail, int idStart, int tagLength, byte kind) {
     this.rule = rule;
+    this.kind = kind;
     this.key = key;
     this.field = field;
     this.tail = tail;
@@ -46,6 +49,11 @@ public final class Placement {
   /** The field within {@link #bucket()}. */
   public byte[] field() {
     return field;
+  }
+
+  /** Whether {@link #field()} is the bytes a hex or UUID id spells (binary-ids), not text. */
+  public boolean fieldIsIdBytes() {
+    return kind == 'x' || kind == 'u';
   }
 
   /** The hash holding the value as a field. */
