@@ -271,6 +271,11 @@ public final class Maintenance implements AutoCloseable {
       }
 
       @Override
+      public boolean setIfAbsent(byte[] key, byte[] value) {
+        return redis.setnx(key, value);
+      }
+
+      @Override
       public long incr(byte[] key) {
         return redis.incr(key);
       }

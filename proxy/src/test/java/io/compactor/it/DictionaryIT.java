@@ -19,6 +19,7 @@ class DictionaryIT {
   static final ProxyEnvironment ENV = ProxyEnvironment.redis().with("admin.listen", "127.0.0.1:0")
       .with("rules", "[{name: s, pattern: 's:*', strategy: compress, codec: zstd-dict, train-after: 100000},"
           + " {name: d, pattern: 'd:*', strategy: compress, codec: zstd-dict, train-after: 200},"
+          + " {name: f, pattern: 'f:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
 
   private static HttpResponse<String> post(String path) throws Exception {
@@ -99,6 +100,44 @@ class DictionaryIT {
       }
       for (int k = 0; k < texts.size(); k += 97) {
         assertThat(CompressContract.body(proxy.call("GET", "d:t" + k))).isEqualTo(texts.get(k).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  /**
+   * FLUSHALL (or a server that comes back empty) while the proxy encodes with a dictionary: the values it
+   * writes next still name that dictionary, so the proxy stores it again, and the next dictionary gets a
+   * new id instead of the lost counter's 1, 2, ... (which once made a new table answer for old values).
+   */
+  @Test
+  void flushall_dictionaryStoredAgain_idNeverReused() throws Exception {
+    try (RespClient proxy = ENV.proxyClient(); RespClient upstream = ENV.upstreamClient()) {
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "f:" + i, CompressContract.json(i));
+      }
+      ENV.awaitUpstream(s -> s.contains(" zstd-dict\r\n"), "a dictionary for rule f", "GET", "__rc:d:rule:f");
+      int id = Integer.parseInt(current(upstream, "f").split(" ")[0]);
+      byte[] dict = CompressContract.body(upstream.call("GET", "__rc:d:" + id));
+      assertThat(dict).isNotEmpty();
+
+      upstream.call("FLUSHALL");
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "f:after:" + i, CompressContract.json(i + 1000));
+      }
+      byte[] stored = CompressContract.body(upstream.call("GET", "f:after:7"));
+      assertThat(stored[1]).as("codec: zstd with a dictionary").isEqualTo((byte) 0x13);
+      assertThat(stored[2]).as("the dictionary id, a one-byte varint").isEqualTo((byte) id);
+      ENV.awaitUpstream(s -> s.contains("\r\n" + id + " zstd-dict\r\n"), "rule f named again", "GET", "__rc:d:rule:f");
+      assertThat(CompressContract.body(upstream.call("GET", "__rc:d:" + id))).as("dictionary stored again").isEqualTo(dict);
+
+      HttpResponse<String> trained = post("/dictionaries/train?rule=f");
+      assertThat(trained.statusCode()).as(trained.body()).isEqualTo(200);
+      int next = Integer.parseInt(current(upstream, "f").split(" ")[0]);
+      assertThat(next).as("a new id, past every id used before the flush").isGreaterThan(id);
+      assertThat(CompressContract.body(upstream.call("GET", "__rc:d:" + id))).isEqualTo(dict);
+      for (int i = 0; i < 300; i += 7) {
+        assertThat(CompressContract.body(proxy.call("GET", "f:after:" + i)))
+            .isEqualTo(CompressContract.json(i + 1000).getBytes(StandardCharsets.UTF_8));
       }
     }
   }

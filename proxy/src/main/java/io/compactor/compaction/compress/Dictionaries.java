@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The zstd dictionaries of compression rules, kept in Redis so every proxy on it shares them:
- * {@code __rc:d:<id>} holds dictionary {@code id} (ids come from {@code INCR __rc:d:next} and are never
- * reused or deleted by the proxy), {@code __rc:d:rule:<name>} the dictionary and codec a rule encodes
- * with now ({@code "<id> <codec>"}). Each proxy adopts what a rule's key names, and trains the rule's first
- * dictionary itself once it has sampled {@code train-after} values. Runs on the maintenance thread.
+ * {@code __rc:d:<id>} holds dictionary {@code id} (ids come from {@code INCR __rc:d:next}, a new one is
+ * stored with {@code SET NX}, and the proxy never reuses or deletes one), {@code __rc:d:rule:<name>} the
+ * dictionary and codec a rule encodes with now ({@code "<id> <codec>"}). Each proxy adopts what a rule's
+ * key names, and trains the rule's first dictionary itself once it has sampled {@code train-after}
+ * values. A server that lost these keys while a proxy kept encoding with them gets them back from that
+ * proxy (restoreIfLost). Runs on the maintenance thread.
  */
 public final class Dictionaries {
   private static final Logger log = LoggerFactory.getLogger(Dictionaries.class);
@@ -33,11 +35,28 @@ public final class Dictionaries {
 
     void set(byte[] key, byte[] value);
 
+    /** {@code SET key value NX}: whether the key was set. */
+    boolean setIfAbsent(byte[] key, byte[] value);
+
     long incr(byte[] key);
   }
 
+  /** The most dictionaries {@link #known} keeps (the newest). */
+  static final int MAX_KNOWN = 32;
+
   private final List<CompressRule> rules;
   private final io.compactor.codec.ValueCodecs codecs;
+  /**
+   * The dictionaries this proxy has encoded with (trained or adopted), by id, so that a server that lost
+   * them (FLUSHALL, a restart without persistence, a fail-over to a replica without them) gets them back
+   * before values naming them are written again, and their ids are never handed out a second time.
+   */
+  private final java.util.LinkedHashMap<Integer, byte[]> known = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Integer, byte[]> eldest) {
+      return size() > MAX_KNOWN;
+    }
+  };
 
   /** @param rules every rule with a codec (compress rules and bucket rules with one) */
   public Dictionaries(List<CompressRule> rules, io.compactor.codec.ValueCodecs codecs) {
@@ -55,7 +74,8 @@ public final class Dictionaries {
   }
 
   /** Adopts each rule's current dictionary, and trains the first one where it is due. */
-  public void tick(Store store) {
+  public synchronized void tick(Store store) {
+    restoreIfLost(store);
     for (CompressRule rule : rules) {
       if (!rule.wantsDictionary()) {
         continue;
@@ -74,8 +94,53 @@ public final class Dictionaries {
     }
   }
 
+  /**
+   * When the id counter is below an id this proxy has used, the server has lost the proxy's state: stores
+   * every dictionary this proxy knows again (where missing), raises the counter past them, and names each
+   * rule's current dictionary again, so values encoded since stay readable by every proxy and no id is
+   * reused for other content.
+   */
+  private void restoreIfLost(Store store) {
+    if (known.isEmpty()) {
+      return;
+    }
+    int max = java.util.Collections.max(known.keySet());
+    long next = counter(store.get(NEXT));
+    if (next >= max) {
+      return;
+    }
+    log.warn("the server has lost the proxy's dictionaries (id counter at {}, dictionary {} in use: FLUSHALL, or a"
+        + " server without its data): storing the {} this proxy knows again", next, max, known.size());
+    for (java.util.Map.Entry<Integer, byte[]> e : known.entrySet()) {
+      store.setIfAbsent(dictionaryKey(e.getKey()), e.getValue());
+    }
+    if (next == 0) {
+      store.setIfAbsent(NEXT, Integer.toString(max).getBytes(StandardCharsets.US_ASCII));
+    }
+    while (store.incr(NEXT) < max) {
+      // another proxy may raise it too; going past max only skips ids
+    }
+    for (CompressRule rule : rules) {
+      if (rule.wantsDictionary() && rule.dictionaryId() != 0) {
+        store.setIfAbsent(ruleKey(rule), (rule.dictionaryId() + " " + rule.currentKind().configName())
+            .getBytes(StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  private static long counter(byte[] value) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(new String(value, StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /** Trains a dictionary for {@code rule} from its sample now, stores it and makes it the rule's. */
-  public void train(Store store, CompressRule rule) {
+  public synchronized void train(Store store, CompressRule rule) {
     List<byte[]> samples = rule.sampler().snapshot();
     int size = rule.config().compression().dictionarySize();
     CodecKind kind = rule.kind();
@@ -98,8 +163,12 @@ public final class Dictionaries {
           e.getMessage());
       return;
     }
-    int id = Math.toIntExact(store.incr(NEXT));
-    store.set(dictionaryKey(id), dict);
+    restoreIfLost(store);
+    int id;
+    do { // never an id this proxy has used, nor one another proxy stored
+      id = Math.toIntExact(store.incr(NEXT));
+    } while (known.containsKey(id) || !store.setIfAbsent(dictionaryKey(id), dict));
+    known.put(id, dict);
     codecs.putDictionary(id, dict);
     rule.use(kind, id); // before other proxies hear of it
     rule.baseline = Double.NaN;
@@ -129,7 +198,7 @@ public final class Dictionaries {
    * Trains {@code ruleName}'s dictionary now, on demand (the admin endpoint): a description of the outcome,
    * or of why not.
    */
-  public String trainNow(Store store, String ruleName) {
+  public synchronized String trainNow(Store store, String ruleName) {
     for (CompressRule rule : rules) {
       if (rule.name().equals(ruleName)) {
         if (!rule.wantsDictionary()) {
@@ -167,6 +236,7 @@ public final class Dictionaries {
       return;
     }
     codecs.putDictionary(id, dict);
+    known.put(id, dict);
     rule.use(kind, id);
     rule.baseline = Double.NaN;
     log.info("rule '{}': now encoding with {} and dictionary {}", rule.name(), kind.configName(), id);
