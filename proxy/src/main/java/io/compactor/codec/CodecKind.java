@@ -10,6 +10,8 @@ public enum CodecKind {
   ZSTD_DICT("zstd-dict"),
   MSGPACK("msgpack"),
   MSGPACK_ZSTD_DICT("msgpack+zstd-dict"),
+  /** Short strings coded with a trained symbol table ({@link SymbolTable}). */
+  FSST("fsst"),
   /** Let {@link AutoSelector} pick one of the others from sampled values. */
   AUTO("auto");
 
@@ -24,9 +26,12 @@ public enum CodecKind {
     return configName;
   }
 
-  /** Whether values of this kind are compressed with a trained zstd dictionary. */
+  /**
+   * Whether values of this kind are compressed with something trained on sampled values and stored
+   * under a dictionary id: a zstd dictionary, or for {@link #FSST} a symbol table.
+   */
   public boolean usesDictionary() {
-    return this == ZSTD_DICT || this == MSGPACK_ZSTD_DICT;
+    return this == ZSTD_DICT || this == MSGPACK_ZSTD_DICT || this == FSST;
   }
 
   /** Whether this kind stores JSON values as msgpack when it can. */

@@ -10,6 +10,8 @@ public final class DictionaryTrainer {
   public static final int MIN_SAMPLES = 10;
   /** The smallest dictionary size accepted, in bytes. */
   public static final int MIN_DICT_BYTES = 256;
+  /** The most sample bytes a symbol table is trained on. */
+  public static final int SYMBOL_SAMPLE_BYTES = 256 * 1024;
 
   private DictionaryTrainer() {}
 
@@ -59,9 +61,13 @@ public final class DictionaryTrainer {
 
   /**
    * Like {@link #train(List, int)}, on the form {@code kind} compresses: for msgpack+zstd-dict, the
-   * msgpack of the samples that are packable JSON (the others as they are).
+   * msgpack of the samples that are packable JSON (the others as they are); for fsst, a symbol table
+   * (serialized; {@code dictBytes} does not apply).
    */
   public static byte[] train(List<byte[]> samples, int dictBytes, CodecKind kind) throws CodecException {
+    if (kind == CodecKind.FSST) {
+      return trainSymbols(samples);
+    }
     if (kind != CodecKind.MSGPACK_ZSTD_DICT) {
       return train(samples, dictBytes);
     }
@@ -71,5 +77,27 @@ public final class DictionaryTrainer {
       forms.add(packed != null ? packed : s);
     }
     return train(forms, dictBytes);
+  }
+
+  /**
+   * A serialized fsst symbol table trained on {@code samples} (at most {@link #SYMBOL_SAMPLE_BYTES} of
+   * them are used: more hardly changes the table).
+   *
+   * @throws CodecException when there are fewer than {@link #MIN_SAMPLES} non-empty samples
+   */
+  public static byte[] trainSymbols(List<byte[]> samples) throws CodecException {
+    List<byte[]> used = new ArrayList<>();
+    long total = 0;
+    for (byte[] s : samples) {
+      if (s.length > 0 && total + s.length <= SYMBOL_SAMPLE_BYTES) {
+        used.add(s);
+        total += s.length;
+      }
+    }
+    if (used.size() < MIN_SAMPLES) {
+      throw new CodecException("cannot train a symbol table from " + used.size()
+          + " non-empty samples (expected: at least " + MIN_SAMPLES + ")");
+    }
+    return SymbolTable.train(used).serialize();
   }
 }

@@ -10,7 +10,8 @@ import java.util.Arrays;
  *
  * <p>Per kind, the envelopes tried are: lz4; zstd; zstd-dict (zstd while the dictionary is not known);
  * msgpack when the value is packable JSON; for msgpack+zstd-dict, msgpack and msgpack compressed with the
- * dictionary when packable (msgpack and zstd without a dictionary), zstd-dict when not. A compression
+ * dictionary when packable (msgpack and zstd without a dictionary), zstd-dict when not; fsst (nothing
+ * while the symbol table is not known, nor for canonical decimal integers). A compression
  * failure inside a library is treated as "no smaller envelope".
  */
 public final class Encoder {
@@ -76,6 +77,9 @@ public final class Encoder {
         best = packed == null ? null : msgpack(packed, n, limit);
         break;
       }
+      case FSST:
+        best = fsst(value, limit);
+        break;
       default:
         best = msgpackZstd(value, limit);
         break;
@@ -130,6 +134,29 @@ public final class Encoder {
       int c = codecs.lz4().compress(value, 0, value.length, buf, header, bound);
       return finish(buf, Envelope.LZ4, 0, value.length, header + c, limit);
     } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The value coded with the symbol table, when there is one and the value is not a canonical decimal
+   * integer (Redis already keeps those as integers, in fewer bytes than any code).
+   */
+  private byte[] fsst(byte[] value, int limit) {
+    PreparedDictionary d = dictionary();
+    if (d == null || io.compactor.metrics.RedisCost.isCanonicalInteger(value)) {
+      return null;
+    }
+    int header = Envelope.headerSize(Envelope.FSST, d.id(), value.length);
+    if ((long) header + 2L * value.length > Envelope.MAX_ARRAY || header >= limit) {
+      return null;
+    }
+    try {
+      SymbolTable table = d.symbols();
+      byte[] buf = ZstdContexts.get().scratch(header + 2 * value.length);
+      int c = table.encode(value, 0, value.length, buf, header);
+      return finish(buf, Envelope.FSST, d.id(), value.length, header + c, limit);
+    } catch (CodecException | RuntimeException e) {
       return null;
     }
   }

@@ -14,6 +14,7 @@ final class Envelope {
   static final int ZSTD_DICT = 3;
   static final int MSGPACK = 4;
   static final int MSGPACK_ZSTD_DICT = 5;
+  static final int FSST = 6;
 
   /** The largest array the JVM reliably allocates. */
   static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -24,7 +25,7 @@ final class Envelope {
   record Header(int codec, int dictId, int length, int payloadOffset) {}
 
   static boolean usesDictionary(int codec) {
-    return codec == ZSTD_DICT || codec == MSGPACK_ZSTD_DICT;
+    return codec == ZSTD_DICT || codec == MSGPACK_ZSTD_DICT || codec == FSST;
   }
 
   static String codecName(int codec) {
@@ -41,6 +42,8 @@ final class Envelope {
         return "msgpack";
       case MSGPACK_ZSTD_DICT:
         return "msgpack+zstd-dict";
+      case FSST:
+        return "fsst";
       default:
         return "codec " + codec;
     }
@@ -94,7 +97,7 @@ final class Envelope {
       throw new CodecException("stored value of " + stored.length + " bytes has an unknown envelope version "
           + version + " (expected: " + VERSION + ")");
     }
-    if (codec > MSGPACK_ZSTD_DICT) {
+    if (codec > FSST) {
       throw new CodecException("stored value of " + stored.length + " bytes has an unknown codec " + codec
           + " (envelope version " + VERSION + ")");
     }

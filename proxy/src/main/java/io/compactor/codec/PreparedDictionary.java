@@ -5,32 +5,36 @@ import com.github.luben.zstd.ZstdDictDecompress;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A zstd dictionary ready for use: the decompression form, built once, and a compression form per
- * compression level, built on first use. Thread-safe. Native memory is released by the zstd-jni
+ * A trained dictionary ready for use, in the form its codec needs, each built on first use: for zstd, a
+ * decompression form and a compression form per level; for fsst, the parsed {@link SymbolTable}. The
+ * envelope's codec says which form a value needs; bytes that are not a usable form of that kind fail
+ * that value with a {@link CodecException}. Thread-safe. Native memory is released by the zstd-jni
  * finalizers once nothing refers to it (a cache eviction never frees a dictionary still in use).
  */
 final class PreparedDictionary {
   private final int id;
   private final byte[] bytes;
-  private final ZstdDictDecompress decompress;
+  private volatile Object decompress; // ZstdDictDecompress or CodecException
+  private volatile Object symbols; // SymbolTable or CodecException
   private final ConcurrentHashMap<Integer, ZstdDictCompress> compressByLevel = new ConcurrentHashMap<>(2);
 
-  private PreparedDictionary(int id, byte[] bytes, ZstdDictDecompress decompress) {
+  private PreparedDictionary(int id, byte[] bytes) {
     this.id = id;
     this.bytes = bytes;
-    this.decompress = decompress;
   }
 
-  /** Prepares {@code bytes} (a trained dictionary or raw content) as dictionary {@code id}. */
+  /** Prepares {@code bytes} (a trained zstd dictionary, raw content, or a symbol table) as dictionary {@code id}. */
   static PreparedDictionary of(int id, byte[] bytes) throws CodecException {
     if (bytes.length == 0) {
       throw new CodecException("dictionary " + id + " is empty");
     }
-    try {
-      return new PreparedDictionary(id, bytes, new ZstdDictDecompress(bytes));
-    } catch (RuntimeException | Error e) {
-      throw new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not usable: " + e, e);
+    PreparedDictionary d = new PreparedDictionary(id, bytes);
+    if (SymbolTable.looksLikeTable(bytes)) {
+      d.symbols(); // check it now: a table that does not parse fails its values with this message
+    } else {
+      d.decompress();
     }
+    return d;
   }
 
   int id() {
@@ -41,11 +45,42 @@ final class PreparedDictionary {
     return bytes.length;
   }
 
-  ZstdDictDecompress decompress() {
-    return decompress;
+  /** The zstd decompression form. */
+  ZstdDictDecompress decompress() throws CodecException {
+    Object v = decompress;
+    if (v == null) {
+      try {
+        v = new ZstdDictDecompress(bytes);
+      } catch (RuntimeException | Error e) {
+        v = new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not usable by zstd: " + e, e);
+      }
+      decompress = v;
+    }
+    if (v instanceof CodecException e) {
+      throw new CodecException(e.getMessage(), e);
+    }
+    return (ZstdDictDecompress) v;
   }
 
-  /** The compression form at {@code level}. */
+  /** The symbol table (fsst). */
+  SymbolTable symbols() throws CodecException {
+    Object v = symbols;
+    if (v == null) {
+      try {
+        v = SymbolTable.parse(bytes);
+      } catch (CodecException e) {
+        v = new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not a symbol table: "
+            + e.getMessage(), e);
+      }
+      symbols = v;
+    }
+    if (v instanceof CodecException e) {
+      throw new CodecException(e.getMessage(), e);
+    }
+    return (SymbolTable) v;
+  }
+
+  /** The zstd compression form at {@code level}. */
   ZstdDictCompress compress(int level) {
     ZstdDictCompress d = compressByLevel.get(level);
     if (d == null) {

@@ -108,6 +108,11 @@ public final class ValueCodecs {
           MsgpackJson.unpack(stored, off, stored.length, out);
           return out;
         }
+        case Envelope.FSST: {
+          byte[] out = new byte[len];
+          checkLength(stored, codec, dict.symbols().decode(stored, off, payload, out, 0, len), len);
+          return out;
+        }
         case Envelope.LZ4: {
           byte[] out = new byte[len];
           checkLength(stored, codec, lz4Safe.decompress(stored, off, payload, out, 0, len), len);
@@ -164,7 +169,8 @@ public final class ValueCodecs {
    * The most a payload of {@code payload} bytes can decode to with {@code codec}, so that a short
    * value declaring a huge length fails before anything is allocated: an lz4 sequence yields at most
    * 255 bytes per byte, a zstd block at most 128 KB per 4 bytes (an RLE block), a msgpack byte at
-   * most 6 bytes of JSON ({@code false,} or an escaped control character) plus a closing bracket.
+   * most 6 bytes of JSON ({@code false,} or an escaped control character) plus a closing bracket, an
+   * fsst code at most 8 bytes.
    */
   private static long mostDecodable(int codec, int payload) {
     long zstd = 32_768L * payload + 64;
@@ -176,6 +182,8 @@ public final class ValueCodecs {
         return zstd;
       case Envelope.MSGPACK:
         return 7L * payload + 16;
+      case Envelope.FSST:
+        return (long) SymbolTable.MAX_SYMBOL_LENGTH * payload;
       default:
         return 7L * zstd + 16;
     }
@@ -207,7 +215,7 @@ public final class ValueCodecs {
   public Encoder encoder(CodecKind kind, int zstdLevel, int minSize, int dictId) {
     if (kind == null || kind == CodecKind.AUTO) {
       throw new IllegalArgumentException("kind: " + kind
-          + " (expected: lz4, zstd, zstd-dict, msgpack or msgpack+zstd-dict; resolve auto with AutoSelector)");
+          + " (expected: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict or fsst; resolve auto with AutoSelector)");
     }
     if (zstdLevel < Zstd.minCompressionLevel() || zstdLevel > Zstd.maxCompressionLevel()) {
       throw new IllegalArgumentException("zstdLevel: " + zstdLevel + " (expected: " + Zstd.minCompressionLevel()

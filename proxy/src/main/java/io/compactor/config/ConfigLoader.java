@@ -269,9 +269,10 @@ public final class ConfigLoader {
             throw new ConfigException(where + ".codec: missing (expected one of: "
                 + String.join(", ", RuleConfig.CODECS) + ")");
           }
-          compression = new RuleConfig.Compression(r.get("codec").trim().toLowerCase(Locale.ROOT),
+          String codec = r.get("codec").trim().toLowerCase(Locale.ROOT);
+          compression = new RuleConfig.Compression(codec,
               integer(r, "level", RuleConfig.Compression.DEFAULT_LEVEL),
-              integer(r, "min-size", RuleConfig.Compression.DEFAULT_MIN_SIZE),
+              integer(r, "min-size", RuleConfig.Compression.defaultMinSize(codec)),
               integer(r, "dictionary-size", RuleConfig.Compression.DEFAULT_DICTIONARY_SIZE),
               integer(r, "train-after", RuleConfig.Compression.DEFAULT_TRAIN_AFTER));
         } else {

@@ -35,7 +35,7 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
 
   /** The codecs a rule may name (see io.compactor.codec.CodecKind). */
   public static final java.util.List<String> CODECS =
-      java.util.List.of("lz4", "zstd", "zstd-dict", "msgpack", "msgpack+zstd-dict", "auto");
+      java.util.List.of("lz4", "zstd", "zstd-dict", "msgpack", "msgpack+zstd-dict", "fsst", "auto");
 
   /**
    * How a rule's values are compressed.
@@ -49,6 +49,8 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
   public record Compression(String codec, int level, int minSize, int dictionarySize, int trainAfter) {
     public static final int DEFAULT_LEVEL = 3;
     public static final int DEFAULT_MIN_SIZE = 32;
+    /** fsst's default: its codes pay off on values far shorter than zstd's frames do. */
+    public static final int DEFAULT_MIN_SIZE_FSST = 8;
     public static final int DEFAULT_DICTIONARY_SIZE = 64 * 1024;
     public static final int DEFAULT_TRAIN_AFTER = 1000;
 
@@ -72,7 +74,12 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
 
     /** {@code codec} with every other setting at its default. */
     public static Compression of(String codec) {
-      return new Compression(codec, DEFAULT_LEVEL, DEFAULT_MIN_SIZE, DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER);
+      return new Compression(codec, DEFAULT_LEVEL, defaultMinSize(codec), DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER);
+    }
+
+    /** The default {@code min-size} for {@code codec}. */
+    public static int defaultMinSize(String codec) {
+      return "fsst".equals(codec) ? DEFAULT_MIN_SIZE_FSST : DEFAULT_MIN_SIZE;
     }
   }
 

@@ -63,6 +63,21 @@ class EnvelopeGoldenTest {
   }
 
   @Test
+  void fsst_symbolCodes() throws CodecException {
+    // Fixtures.TABLE: 0 "Ada ", 1 "Lovelace", 4 "@example", 5 ".com", 6 "a", 7 "e", 10 "r"; 0xff escapes a byte
+    byte[] ada = Fixtures.utf8("Ada Lovelace");
+    byte[] grace = Fixtures.utf8("grace@example.com");
+    assertGolden("fc16090c0001", ada);
+    assertGolden("fc160911ff670a06ff63070405", grace);
+    Encoder e = codecs.encoder(CodecKind.FSST, 3, 0, Fixtures.TABLE_ID);
+    assertThat(hex(e.encode(ada))).isEqualTo("fc16090c0001");
+    assertThat(hex(e.encode(grace))).isEqualTo("fc160911ff670a06ff63070405");
+    assertThat(e.encode(Fixtures.utf8("1234567890"))).as("an integer: Redis stores it as one").isEqualTo(Fixtures.utf8("1234567890"));
+    assertThat(e.encode(Fixtures.utf8("zzzz"))).as("not smaller: as it is").isEqualTo(Fixtures.utf8("zzzz"));
+    assertThat(codecs.encoder(CodecKind.FSST, 3, 0, 0).encode(ada)).as("no table yet").isEqualTo(ada);
+  }
+
+  @Test
   void zstdDict() throws CodecException {
     assertGolden("fc13076c00006d0100f83432416461204c6f76656c6163656164612c2273636f7265223a312e35307d040000d833be8869"
         + "0a8dd21082", ADA);

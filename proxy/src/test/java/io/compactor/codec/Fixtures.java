@@ -13,6 +13,10 @@ final class Fixtures {
       + "\"tags\":[\"alpha\",\"beta\"]}").repeat(3));
   static final int RAW_DICT_ID = 7;
   static final int BIG_DICT_ID = 300;
+  /** A fixed fsst symbol table ({@link #TABLE}), so envelopes made with it are reproducible. */
+  static final int TABLE_ID = 9;
+  static final byte[] TABLE = SymbolTable.of(List.of(utf8("Ada "), utf8("Lovelace"), utf8("Grace "), utf8("Hopper"),
+      utf8("@example"), utf8(".com"), utf8("a"), utf8("e"), utf8("o"), utf8(" "), utf8("r"))).serialize();
 
   static final byte[] ADA = utf8("{\"id\":42,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\",\"active\":true,"
       + "\"tags\":[\"alpha\",\"beta\"],\"score\":1.50}");
@@ -43,9 +47,27 @@ final class Fixtures {
     return HexFormat.of().formatHex(b);
   }
 
-  /** Codecs knowing {@link #RAW_DICT} as ids {@link #RAW_DICT_ID} and {@link #BIG_DICT_ID}. */
+  /**
+   * Codecs knowing {@link #RAW_DICT} as ids {@link #RAW_DICT_ID} and {@link #BIG_DICT_ID}, and {@link #TABLE}
+   * as {@link #TABLE_ID}.
+   */
   static ValueCodecs codecs(long maxDecodedBytes) {
-    return new ValueCodecs(id -> id == RAW_DICT_ID || id == BIG_DICT_ID ? RAW_DICT.clone() : null, maxDecodedBytes);
+    return new ValueCodecs(id -> id == RAW_DICT_ID || id == BIG_DICT_ID ? RAW_DICT.clone()
+        : id == TABLE_ID ? TABLE.clone() : null, maxDecodedBytes);
+  }
+
+  /** {@code n} short strings: names ("Ada Lovelace") and e-mail addresses, seeded. */
+  static List<byte[]> namesAndEmails(long seed, int n) {
+    Random r = new Random(seed);
+    String[] domains = {"gmail.com", "yahoo.com", "hotmail.com", "example.org", "outlook.com"};
+    List<byte[]> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String first = FIRST[r.nextInt(FIRST.length)];
+      String last = LAST[r.nextInt(LAST.length)];
+      out.add(utf8(r.nextBoolean() ? first + " " + last
+          : first.toLowerCase() + "." + last.toLowerCase() + r.nextInt(100) + "@" + domains[r.nextInt(domains.length)]));
+    }
+    return out;
   }
 
   /** About 400-byte compact JSON user profiles, seeded. */

@@ -56,9 +56,10 @@ class ValueCodecsFuzzTest {
       if (r.nextBoolean() && b.length > 3) {
         b[2] = (byte) r.nextInt(64); // small declared lengths, so payloads get decoded
       }
-      if ((b[1] & 0x0F) == 3 || (b[1] & 0x0F) == 5) {
+      if ((b[1] & 0x0F) == 3 || (b[1] & 0x0F) == 5 || (b[1] & 0x0F) == 6) {
         if (r.nextBoolean() && b.length > 3) {
-          b[2] = RAW_DICT_ID; // a known dictionary, so the zstd decoder sees the payload
+          // a known dictionary (mostly of the right kind), so the decoder sees the payload
+          b[2] = (byte) (((b[1] & 0x0F) == 6) == (r.nextInt(4) != 0) ? Fixtures.TABLE_ID : RAW_DICT_ID);
           b[3] = (byte) r.nextInt(100);
         }
       }
@@ -72,8 +73,10 @@ class ValueCodecsFuzzTest {
     List<byte[]> valid = new ArrayList<>();
     List<Encoder> encoders = List.of(codecs.encoder(CodecKind.LZ4, 3, 0, 0), codecs.encoder(CodecKind.ZSTD, 3, 0, 0),
         codecs.encoder(CodecKind.ZSTD_DICT, 3, 0, RAW_DICT_ID), codecs.encoder(CodecKind.MSGPACK, 3, 0, 0),
-        codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, 0, RAW_DICT_ID));
+        codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, 0, RAW_DICT_ID),
+        codecs.encoder(CodecKind.FSST, 3, 0, Fixtures.TABLE_ID));
     List<byte[]> values = new ArrayList<>(Fixtures.profiles(5, 6));
+    values.addAll(Fixtures.namesAndEmails(5, 6));
     values.add(Fixtures.ADA);
     values.add(Fixtures.HELLOS);
     values.add(Fixtures.DIGITS);
@@ -137,6 +140,14 @@ class ValueCodecsFuzzTest {
     assertThat(message(codecs, hex("fc2200"))).isEqualTo("stored value of 3 bytes has an unknown envelope version 2"
         + " (expected: 1)");
     assertThat(message(codecs, hex("fc1305050000"))).isEqualTo("dictionary 5 is unknown");
+    // a zstd dictionary named by an fsst envelope, and codes the table does not have
+    assertThat(message(codecs, hex("fc16" + "07" + "02" + "0000"))).contains("dictionary 7 of").contains("is not a symbol table");
+    assertThat(message(codecs, hex("fc16" + "09" + "0a" + "0020"))).isEqualTo("stored value of 6 bytes (fsst with "
+        + "dictionary 9) does not decode: symbol code 32 is not in the table (11 symbols)");
+    assertThat(message(codecs, hex("fc16" + "09" + "0a" + "06ff"))).contains("symbol codes end with an escape");
+    assertThat(message(codecs, hex("fc16" + "09" + "7f" + "010101"))).contains("cannot decode to the declared 127")
+        .doesNotContain("symbol");
+    assertThat(message(codecs, hex("fc16" + "09" + "0a" + "0106"))).contains("decodes to 9 bytes, not the declared 10");
     assertThat(message(codecs, hex("fc13"))).contains("truncated dictionary id");
     assertThat(message(codecs, hex("fc1380"))).contains("truncated dictionary id");
     assertThat(message(codecs, hex("fc12"))).contains("truncated decoded length");

@@ -581,6 +581,16 @@ class ConfigLoaderTest {
             RuleConfig.DEFAULT_BUCKETS, false, new RuleConfig.Compression("zstd", 9, 100, 4096, 500)));
   }
 
+  @Test
+  void rules_fsst_minSizeDefaultsLower() {
+    ProxyConfig c = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: n, pattern: 'user:*:name', strategy: bucket,"
+        + " codec: fsst}, {name: e, pattern: 'user:*:email', strategy: bucket, codec: FSST, min-size: 20}]"));
+
+    assertThat(c.rules().get(0).compression()).isEqualTo(RuleConfig.Compression.of("fsst"));
+    assertThat(c.rules().get(0).compression().minSize()).isEqualTo(RuleConfig.Compression.DEFAULT_MIN_SIZE_FSST).isEqualTo(8);
+    assertThat(c.rules().get(1).compression().minSize()).isEqualTo(20);
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "[{name: m, pattern: 'a:*', strategy: zip}]                  | rules[0] (m).strategy: 'zip' (expected: bucket or compress)",
@@ -591,7 +601,7 @@ class ConfigLoaderTest {
       "[{name: m, pattern: 'a:*', strategy: bucket, fields-per-bucket: 1}] | rules[0] (m).fields-per-bucket: 1",
       "[{name: m, pattern: 'a:*', strategy: bucket}, {name: m, pattern: 'b:*', strategy: bucket}] | rules[1] (m).name: 'm' (expected: a name no other rule has)",
       "{name: m}                                                   | rules: expected a list of rules",
-      "[{name: z, pattern: 'a:*', strategy: compress}]             | rules[0] (z).codec: missing (expected one of: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, auto)",
+      "[{name: z, pattern: 'a:*', strategy: compress}]             | rules[0] (z).codec: missing (expected one of: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst, auto)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: gzip}] | rules[0] (z).codec: 'gzip' (expected one of: lz4, zstd",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, level: 30}] | rules[0] (z).level: 30 (expected: 1..19)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, buckets: 4}] | rules[0] (z).buckets: set on a compress rule (expected: only on bucket rules)",

@@ -5,6 +5,7 @@ import io.compactor.command.CommandSpecs.Spec;
 import io.compactor.compaction.ReplyTransform;
 import io.compactor.compaction.Commands;
 import io.compactor.compaction.Rewrite;
+import io.compactor.compaction.compress.CompressCompactor;
 import io.compactor.compaction.compress.CompressRule;
 import io.compactor.config.RuleConfig;
 import io.compactor.resp.Command;
@@ -255,10 +256,10 @@ public final class BucketCompactor {
     switch (name) {
       case "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "GETBIT", "SETBIT", "BITCOUNT", "BITPOS":
         return codec == null ? rewritePlaced(c, alloc, mayReadThrough, name, placed)
-            : Rewrite.send(scratchCall(c, alloc, placed[0], 1, XC));
+            : inflating(c, alloc, placed[0], name);
       case "BITFIELD", "BITFIELD_RO":
         return codec == null || Commands.hasWideBitfield(c) ? rewritePlaced(c, alloc, mayReadThrough, name, placed)
-            : Rewrite.send(scratchCall(c, alloc, placed[0], 1, XC));
+            : inflating(c, alloc, placed[0], name);
       case "RENAME", "RENAMENX", "COPY":
         for (Placement p : placed) {
           if (p == null || p.rule().codec() == null) {
@@ -445,7 +446,69 @@ public final class BucketCompactor {
     return Rewrite.send(scratchCall(c, alloc, p, keyPos, X));
   }
 
+  /**
+   * A command on the bytes of a value that may be stored compressed ({@code xc}): the script runs it on a
+   * scratch copy of the value; when the value is an envelope, it answers with the envelope instead, and the
+   * proxy decodes it and calls again with the envelope and its decoded bytes (the script checks the value
+   * is still that envelope; a read leaves it stored compressed, a write stores its result uncompressed).
+   * Inside MULTI there is no second round trip: such a command answers an error saying so.
+   */
+  private Rewrite inflating(Command c, ByteBufAllocator alloc, Placement p, String name) {
+    byte[][] args = new byte[c.argc()][];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = c.arg(i);
+    }
+    CompressRule codec = p.rule().codec();
+    io.compactor.compaction.ReplyTransform inMulti = (frame, a) -> CompressCompactor.isMarker(frame)
+        ? CompressCompactor.error(a, "ERR " + name + " on key '" + Commands.printable(args[1])
+            + "' needs its compressed value expanded first (rule '" + codec.name()
+            + "'), which can't be done inside MULTI; run it outside the transaction")
+        : frame.retainedDuplicate();
+    return Rewrite.continuing(xcCall(alloc, p, args, EMPTY, EMPTY), inflate(p, args, name, 1), inMulti);
+  }
+
+  private io.compactor.compaction.Continuation inflate(Placement p, byte[][] args, String name, int attempt) {
+    return (frame, alloc) -> {
+      if (!CompressCompactor.isMarker(frame)) {
+        return io.compactor.compaction.Continuation.Step.reply(frame.retainedDuplicate());
+      }
+      CompressRule codec = p.rule().codec();
+      if (attempt >= CompressCompactor.MAX_ATTEMPTS) {
+        return io.compactor.compaction.Continuation.Step.reply(CompressCompactor.error(alloc, "ERR " + name + " on key '"
+            + Commands.printable(args[1]) + "': its value kept changing while the proxy decoded it (" + attempt
+            + " attempts); try again"));
+      }
+      byte[] envelope = CompressCompactor.markerEnvelope(frame);
+      byte[] decoded;
+      try {
+        decoded = codec.decode(envelope);
+      } catch (io.compactor.codec.CodecException e) {
+        return io.compactor.compaction.Continuation.Step.reply(CompressCompactor.error(alloc,
+            codec.undecodable(args[1], e)));
+      }
+      return io.compactor.compaction.Continuation.Step.send(xcCall(alloc, p, args, envelope, decoded),
+          inflate(p, args, name, attempt + 1));
+    };
+  }
+
+  private Command xcCall(ByteBufAllocator alloc, Placement p, byte[][] args, byte[] envelope, byte[] decoded) {
+    List<byte[]> a = scratchHeader(p, XC, 1);
+    a.add(envelope);
+    a.add(decoded);
+    a.addAll(java.util.Arrays.asList(args));
+    return Command.of(alloc, a.toArray(new byte[0][]));
+  }
+
   private Command scratchCall(Command c, ByteBufAllocator alloc, Placement p, int keyPos, byte[] op) {
+    List<byte[]> a = scratchHeader(p, op, keyPos);
+    for (int i = 0; i < c.argc(); i++) {
+      a.add(c.arg(i));
+    }
+    return Command.of(alloc, a.toArray(new byte[0][]));
+  }
+
+  /** A scratch operation's script call up to the command: the placement's keys, the field, the key's position. */
+  private List<byte[]> scratchHeader(Placement p, byte[] op, int keyPos) {
     List<byte[]> a = header(4);
     a.add(p.bucket());
     a.add(p.overflow());
@@ -454,10 +517,7 @@ public final class BucketCompactor {
     argvHeader(a, op);
     a.add(p.field());
     a.add(bytes(Integer.toString(keyPos)));
-    for (int i = 0; i < c.argc(); i++) {
-      a.add(c.arg(i));
-    }
-    return Command.of(alloc, a.toArray(new byte[0][]));
+    return a;
   }
 
   /**

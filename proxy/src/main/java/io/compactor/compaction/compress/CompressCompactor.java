@@ -33,7 +33,8 @@ import java.util.List;
  */
 public final class CompressCompactor {
   /** Round trips one command may take while other clients keep rewriting its key. */
-  static final int MAX_ATTEMPTS = 8;
+  /** Round trips a command may take to decode values that keep changing, before it gives up. */
+  public static final int MAX_ATTEMPTS = 8;
 
   private final KeyRules keyRules;
   private final CompressRule[] byIndex;
@@ -441,7 +442,7 @@ public final class CompressCompactor {
   // ---------------------------------------------------------------- the script's marker reply
 
   /** {@code *3 $.. 0xFC "__rc:z" $.. i $.. envelope}: the script met an envelope it can't decode. */
-  static boolean isMarker(ByteBuf frame) {
+  public static boolean isMarker(ByteBuf frame) {
     int r = frame.readerIndex();
     if (frame.readableBytes() < 20 || frame.getByte(r) != '*' || frame.getByte(r + 1) != '3') {
       return false;
@@ -463,7 +464,7 @@ public final class CompressCompactor {
     return Integer.parseInt(bulkAt(frame, 1).toString(StandardCharsets.US_ASCII)) - 1;
   }
 
-  static byte[] markerEnvelope(ByteBuf frame) {
+  public static byte[] markerEnvelope(ByteBuf frame) {
     ByteBuf b = bulkAt(frame, 2);
     byte[] out = new byte[b.readableBytes()];
     b.getBytes(b.readerIndex(), out);
@@ -516,7 +517,8 @@ public final class CompressCompactor {
         + "' runs it in a script, which computes in doubles");
   }
 
-  private static ByteBuf error(ByteBufAllocator alloc, String line) {
+  /** An error reply {@code -line\r\n} (CR and LF in {@code line} become spaces). */
+  public static ByteBuf error(ByteBufAllocator alloc, String line) {
     ByteBuf out = alloc.buffer(line.length() + 3);
     out.writeByte('-');
     out.writeCharSequence(line.replace('\r', ' ').replace('\n', ' '), StandardCharsets.UTF_8);

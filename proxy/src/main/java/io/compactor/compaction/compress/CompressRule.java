@@ -178,8 +178,13 @@ public final class CompressRule {
     return (frame, alloc) -> ReplyValues.rewrite(frame, where, decoder, alloc);
   }
 
+  /** The client's bytes for a value this rule stored (see {@link io.compactor.codec.ValueCodecs#decode}). */
+  public byte[] decode(byte[] stored) throws io.compactor.codec.CodecException {
+    return codecs.decode(stored);
+  }
+
   /** The error line (without '-') for a stored value of {@code key} that can't be decoded. */
-  String undecodable(byte[] key, io.compactor.codec.CodecException e) {
+  public String undecodable(byte[] key, io.compactor.codec.CodecException e) {
     return "ERR redis-compactor: the value of key '" + io.compactor.compaction.Commands.printable(key) + "' (rule '"
         + name() + "') can't be decoded: " + e.getMessage();
   }

@@ -356,21 +356,30 @@ elseif op == 'setpx' then
 elseif op == 'x' or op == 'xi' or op == 'xc' then
   -- Any other string command: run it on a scratch key (KEYS[4]) holding the logical value and expiry,
   -- so Redis itself parses the options and computes the reply; then keep what it left there.
+  -- 'xc', a command on the value's bytes for a rule whose values may be compressed envelopes, has two more
+  -- arguments before the command: ARGV[6] the envelope the proxy decoded ('' when none) and ARGV[7] its
+  -- decoded value. A value stored as an envelope the proxy has not decoded is answered with
+  -- {0xFC '__rc:z', '1', envelope}: the proxy decodes it and calls again. The command then runs on the
+  -- decoded value; a read leaves the stored envelope as it is, a write stores its result uncompressed.
   local b, o, l, f, scratch = KEYS[1], KEYS[2], KEYS[3], ARGV[4], KEYS[4]
   local v, at, where = load(b, o, l, f, true)
   if type(v) == 'table' then
     return v
   end
+  local inflated = false
   if op == 'xc' and v and #v >= 2 and string.byte(v, 1) == 252 then
-    -- 'xc': a command on the value's bytes, for a rule whose values may be compressed envelopes
-    return { err = 'ERR redis-compactor: ' .. string.upper(ARGV[6]) .. ' can\'t run on a value stored '
-      .. 'compressed in a bucket (its rule has a codec); write the value again with SET, or use strategy: '
-      .. 'compress for such keys' }
+    if ARGV[6] ~= v then
+      return { '\252__rc:z', '1', v }
+    end
+    v, inflated = ARGV[7], true
   end
   redis.call('DEL', scratch)
   if where == 'o' or where == 'l' then
     -- COPY keeps the expiry exactly, however far; a Lua number can't (doubles; '%.17g' when passed on)
     redis.call('COPY', where == 'o' and o or l, scratch)
+    if inflated then
+      redis.call('SET', scratch, v, 'KEEPTTL')
+    end
   elseif v then
     if at > 0 then
       redis.call('SET', scratch, v, 'PXAT', at)
@@ -380,12 +389,17 @@ elseif op == 'x' or op == 'xi' or op == 'xc' then
   end
   local pos = tonumber(ARGV[5])
   local args = {}
-  for i = 6, #ARGV do
+  for i = op == 'xc' and 8 or 6, #ARGV do
     args[#args + 1] = ARGV[i]
   end
   args[pos + 1] = scratch
   local r = redis.pcall(unpack(args))
   local nv = redis.call('GET', scratch)
+  if inflated and nv == v then
+    -- a read (or a write that changed nothing) on a decoded value: the stored envelope stays
+    redis.call('DEL', scratch)
+    return r
+  end
   if op == 'xc' and nv and #nv >= 2 and string.byte(nv, 1) == 252 then
     -- a value that now starts like an envelope is stored escaped (a raw envelope), as the proxy would
     nv = raw_envelope(nv)
