@@ -127,8 +127,8 @@ public final class LoadTestMain implements Callable<Integer> {
    */
   static String defaultRules() {
     return "[{name: media, pattern: 'media:*', strategy: bucket},"
-        + " {name: uname, pattern: 'user:*:name', strategy: bucket},"
-        + " {name: uemail, pattern: 'user:*:email', strategy: bucket},"
+        + " {name: uname, pattern: 'user:*:name', strategy: bucket, codec: fsst},"
+        + " {name: uemail, pattern: 'user:*:email', strategy: bucket, codec: fsst},"
         + " {name: cviews, pattern: 'counter:page:*:views', strategy: bucket},"
         + " {name: clikes, pattern: 'counter:post:*:likes', strategy: bucket},"
         + " {name: clogins, pattern: 'counter:user:*:logins', strategy: bucket},"
