@@ -1,5 +1,8 @@
 package io.compactor.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,32 +29,75 @@ final class SymbolTable {
   /** Training rounds: each parses the sample with the previous table and keeps the best 255 symbols. */
   private static final int GENERATIONS = 5;
 
+  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Slots of the index of symbols by their first two bytes (open addressing; at most 255 are used). */
+  private static final int SLOTS = 1024;
+  private static final byte[] NONE = new byte[0];
+
   private final byte[][] symbols;
   /** The symbols as little-endian longs (for matching 8 bytes at a time). */
   private final long[] words;
-  /** Per first byte, the codes of the symbols starting with it, longest first. */
-  private final byte[][] byFirstByte;
+  /** The symbols' lengths. */
+  private final int[] lengths;
+  /** The code of each single-byte symbol, -1 where there is none. */
+  private final int[] single = new int[256];
+  /** Index of the symbols of 2+ bytes by their first two bytes: keys (-1: empty slot) and codes, longest first. */
+  private final int[] pairKeys = new int[SLOTS];
+  private final byte[][] pairCodes = new byte[SLOTS][];
 
   private SymbolTable(byte[][] symbols) {
     this.symbols = symbols;
     this.words = new long[symbols.length];
-    List<List<Integer>> lists = new ArrayList<>(256);
-    for (int b = 0; b < 256; b++) {
-      lists.add(new ArrayList<>());
-    }
+    this.lengths = new int[symbols.length];
+    java.util.Arrays.fill(single, -1);
+    java.util.Arrays.fill(pairKeys, -1);
+    Map<Integer, List<Integer>> byPair = new HashMap<>();
     for (int code = 0; code < symbols.length; code++) {
-      words[code] = word(symbols[code], 0, symbols[code].length);
-      lists.get(symbols[code][0] & 0xFF).add(code);
+      byte[] s = symbols[code];
+      words[code] = word(s, 0, s.length);
+      lengths[code] = s.length;
+      if (s.length == 1) {
+        single[s[0] & 0xFF] = code;
+      } else {
+        byPair.computeIfAbsent(pairKey(s, 0), k -> new ArrayList<>()).add(code);
+      }
     }
-    this.byFirstByte = new byte[256][];
-    for (int b = 0; b < 256; b++) {
-      List<Integer> codes = lists.get(b);
+    for (Map.Entry<Integer, List<Integer>> e : byPair.entrySet()) {
+      List<Integer> codes = e.getValue();
       codes.sort((x, y) -> Integer.compare(symbols[y].length, symbols[x].length));
       byte[] arr = new byte[codes.size()];
       for (int i = 0; i < arr.length; i++) {
         arr[i] = (byte) (int) codes.get(i);
       }
-      byFirstByte[b] = arr;
+      int slot = slot(e.getKey());
+      while (pairKeys[slot] != -1) {
+        slot = (slot + 1) & (SLOTS - 1);
+      }
+      pairKeys[slot] = e.getKey();
+      pairCodes[slot] = arr;
+    }
+  }
+
+  private static int pairKey(byte[] b, int at) {
+    return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8;
+  }
+
+  private static int slot(int key) {
+    return (key * 0x9E3779B1) >>> 22; // 10 bits: SLOTS
+  }
+
+  /** The codes of the 2+ byte symbols starting with {@code key}'s two bytes, longest first. */
+  private byte[] pairCandidates(int key) {
+    int slot = slot(key);
+    while (true) {
+      int k = pairKeys[slot];
+      if (k == key) {
+        return pairCodes[slot];
+      }
+      if (k == -1) {
+        return NONE;
+      }
+      slot = (slot + 1) & (SLOTS - 1);
     }
   }
 
@@ -167,7 +213,7 @@ final class SymbolTable {
         dst[out++] = src[i++];
       } else {
         dst[out++] = (byte) code;
-        i += symbols[code].length;
+        i += lengths[code];
       }
     }
     return out - dstOff;
@@ -175,20 +221,27 @@ final class SymbolTable {
 
   /** The code of the longest symbol at {@code src[i..]}, or -1. */
   private int match(byte[] src, int i, int end) {
-    byte[] candidates = byFirstByte[src[i] & 0xFF];
-    if (candidates.length == 0) {
-      return -1;
-    }
-    int avail = Math.min(MAX_SYMBOL_LENGTH, end - i);
-    long window = word(src, i, avail);
-    for (byte c : candidates) {
-      int code = c & 0xFF;
-      int len = symbols[code].length;
-      if (len <= avail && (window & mask(len)) == words[code]) {
-        return code;
+    int avail = end - i;
+    if (avail >= 2) {
+      byte[] candidates = pairCandidates(pairKey(src, i));
+      if (candidates.length > 0) {
+        long window;
+        if (avail >= MAX_SYMBOL_LENGTH) {
+          avail = MAX_SYMBOL_LENGTH;
+          window = (long) LONG_LE.get(src, i);
+        } else {
+          window = word(src, i, avail);
+        }
+        for (byte c : candidates) {
+          int code = c & 0xFF;
+          int len = lengths[code];
+          if (len <= avail && (window & mask(len)) == words[code]) {
+            return code;
+          }
+        }
       }
     }
-    return -1;
+    return single[src[i] & 0xFF];
   }
 
   /**
