@@ -11,6 +11,8 @@ import java.util.List;
 public final class AutoSelector {
   /** The dictionary id used while measuring. */
   private static final int TRIAL_DICT_ID = 1;
+  /** The symbol table's id while measuring. */
+  private static final int TRIAL_TABLE_ID = 2;
   /** Each candidate encodes the sample at least this many times, and for at least this long. */
   private static final int MIN_ROUNDS = 2;
   private static final long MIN_NANOS = 20_000_000L;
@@ -29,9 +31,10 @@ public final class AutoSelector {
   public record Choice(Candidate chosen, List<Candidate> tried) {}
 
   /**
-   * Tries lz4, zstd (levels 1 and 3), zstd-dict and msgpack+zstd-dict when a dictionary is given, and
-   * msgpack when most samples are packable JSON; picks the smallest ratio among those encoding at
-   * {@code minMbPerSecond} or faster, lz4 when none does.
+   * Tries lz4, zstd (levels 1 and 3), zstd-dict and msgpack+zstd-dict when a dictionary is given,
+   * msgpack when most samples are packable JSON, and fsst with a symbol table trained on the samples
+   * (deterministic: training again on the same samples gives the same table); picks the smallest ratio
+   * among those encoding at {@code minMbPerSecond} or faster, lz4 when none does.
    *
    * @param samples the values to measure on (not empty)
    * @param dictionaryOrNull a dictionary trained on such values, or null
@@ -58,6 +61,12 @@ public final class AutoSelector {
       if (json) {
         tried.add(measure(codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, 0, TRIAL_DICT_ID), samples));
       }
+    }
+    try {
+      codecs.putDictionary(TRIAL_TABLE_ID, DictionaryTrainer.trainSymbols(samples));
+      tried.add(measure(codecs.encoder(CodecKind.FSST, 3, 0, TRIAL_TABLE_ID), samples));
+    } catch (CodecException e) {
+      // too few samples for a table: fsst is not a candidate
     }
     Candidate chosen = null;
     for (Candidate c : tried) {

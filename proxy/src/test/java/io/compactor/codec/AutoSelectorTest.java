@@ -17,7 +17,7 @@ class AutoSelectorTest {
           c.mbPerSecond());
     }
     assertThat(choice.tried()).extracting(AutoSelector.Candidate::kind).contains(CodecKind.LZ4, CodecKind.ZSTD,
-        CodecKind.MSGPACK, CodecKind.ZSTD_DICT, CodecKind.MSGPACK_ZSTD_DICT);
+        CodecKind.MSGPACK, CodecKind.ZSTD_DICT, CodecKind.MSGPACK_ZSTD_DICT, CodecKind.FSST);
     assertThat(choice.chosen().kind().usesDictionary()).isTrue();
     double best = choice.tried().stream().mapToDouble(AutoSelector.Candidate::ratio).min().orElseThrow();
     assertThat(choice.chosen().ratio()).isEqualTo(best);
@@ -30,7 +30,20 @@ class AutoSelectorTest {
     AutoSelector.Choice choice = AutoSelector.choose(samples, null, 1.0);
     assertThat(choice.tried()).extracting(AutoSelector.Candidate::kind)
         .doesNotContain(CodecKind.ZSTD_DICT, CodecKind.MSGPACK_ZSTD_DICT).contains(CodecKind.MSGPACK);
-    assertThat(choice.chosen().kind()).isIn(CodecKind.ZSTD, CodecKind.MSGPACK, CodecKind.LZ4);
+    assertThat(choice.chosen().kind()).isIn(CodecKind.ZSTD, CodecKind.MSGPACK, CodecKind.LZ4, CodecKind.FSST);
+  }
+
+  @Test
+  void choose_shortStrings_fsst() throws CodecException {
+    List<byte[]> samples = Fixtures.namesAndEmails(8, 2000);
+    byte[] dict = DictionaryTrainer.train(samples, 16 * 1024);
+    AutoSelector.Choice choice = AutoSelector.choose(samples, dict, 50);
+    for (AutoSelector.Candidate c : choice.tried()) {
+      System.out.printf("auto: %-18s level %d ratio %.3f %.1f MB/s%n", c.kind().configName(), c.level(), c.ratio(),
+          c.mbPerSecond());
+    }
+    assertThat(choice.chosen().kind()).isEqualTo(CodecKind.FSST);
+    assertThat(choice.chosen().ratio()).isLessThan(0.7);
   }
 
   @Test

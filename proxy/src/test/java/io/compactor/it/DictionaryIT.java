@@ -20,6 +20,7 @@ class DictionaryIT {
       .with("rules", "[{name: s, pattern: 's:*', strategy: compress, codec: zstd-dict, train-after: 100000},"
           + " {name: d, pattern: 'd:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: f, pattern: 'f:*', strategy: compress, codec: zstd-dict, train-after: 200},"
+          + " {name: a, pattern: 'a:*', strategy: bucket, codec: auto, min-size: 8, train-after: 200},"
           + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
 
   private static HttpResponse<String> post(String path) throws Exception {
@@ -139,6 +140,26 @@ class DictionaryIT {
         assertThat(CompressContract.body(proxy.call("GET", "f:after:" + i)))
             .isEqualTo(CompressContract.json(i + 1000).getBytes(StandardCharsets.UTF_8));
       }
+    }
+  }
+
+  /** {@code auto} on names and e-mail addresses: it measures the candidates and picks fsst. */
+  @Test
+  void auto_shortStrings_picksFsst_valuesReadBack() throws Exception {
+    try (RespClient proxy = ENV.proxyClient()) {
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "a:" + i, CompressContract.person(i));
+      }
+      ENV.awaitUpstream(s -> s.contains(" fsst\r\n"), "auto choosing fsst for rule a", "GET", "__rc:d:rule:a");
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "a:" + i, CompressContract.person(i + 1));
+      }
+      for (int i = 0; i < 300; i += 7) {
+        assertThat(CompressContract.body(proxy.call("GET", "a:" + i)))
+            .isEqualTo(CompressContract.person(i + 1).getBytes(StandardCharsets.UTF_8));
+      }
+      String v = CompressContract.person(12);
+      assertThat(CompressContract.body(proxy.call("GETRANGE", "a:11", "0", "-1"))).isEqualTo(v.getBytes(StandardCharsets.UTF_8));
     }
   }
 }

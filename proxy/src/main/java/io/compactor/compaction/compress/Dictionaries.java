@@ -152,8 +152,9 @@ public final class Dictionaries {
         kind = choice.chosen().kind();
         log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
             String.format("%.3f", choice.chosen().ratio()), choice.tried());
-        if (kind.usesMsgpack() && kind.usesDictionary()) {
-          dict = DictionaryTrainer.train(samples, size, kind); // on the packed form the values will have
+        if (kind == CodecKind.FSST || (kind.usesMsgpack() && kind.usesDictionary())) {
+          // fsst's symbol table, or a dictionary on the packed form the values will have
+          dict = DictionaryTrainer.train(samples, size, kind);
         }
       } else {
         dict = DictionaryTrainer.train(samples, size, kind);
