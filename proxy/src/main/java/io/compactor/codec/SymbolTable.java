@@ -49,8 +49,8 @@ final class SymbolTable {
     this.symbols = symbols;
     this.words = new long[symbols.length];
     this.lengths = new int[symbols.length];
-    java.util.Arrays.fill(single, -1);
-    java.util.Arrays.fill(pairKeys, -1);
+    Arrays.fill(single, -1);
+    Arrays.fill(pairKeys, -1);
     Map<Integer, List<Integer>> byPair = new HashMap<>();
     for (int code = 0; code < symbols.length; code++) {
       byte[] s = symbols[code];
@@ -314,7 +314,6 @@ final class SymbolTable {
 
   private SymbolTable nextGeneration(List<byte[]> samples) {
     // tokens: codes 0..n-1 are symbols, 256+b an escaped byte b
-    int n = symbols.length;
     long[] single = new long[512];
     Map<Long, long[]> pairs = new HashMap<>();
     for (byte[] s : samples) {

@@ -436,14 +436,19 @@ abstract class CompressContract {
     return i % 2 == 0 ? f + " " + l : f.toLowerCase() + "." + l.toLowerCase() + (i % 97) + "@example.com";
   }
 
-  @Test
-  void fsstInBuckets_sameReplies_storedAsSymbolCodes() throws Exception {
+  /** Writes 150 names and e-mail addresses through rule nm and waits for its symbol table. */
+  private void trainNameTable() throws Exception {
     try (RespClient proxy = env().proxyClient()) {
       for (int i = 0; i < 150; i++) {
         proxy.call("SET", "nm:" + i, person(i));
       }
       env().awaitUpstream(s -> s.contains(" fsst\r\n"), "a symbol table for rule nm", "GET", "__rc:d:rule:nm");
     }
+  }
+
+  @Test
+  void fsstInBuckets_sameReplies_storedAsSymbolCodes() throws Exception {
+    trainNameTable();
     try (Differential d = env().differential()) {
       for (int i = 0; i < 20; i++) {
         String k = "nm:x" + i;
@@ -510,6 +515,52 @@ abstract class CompressContract {
       // a write stores its result as it is
       assertThat(proxy.callString("APPEND", "nm:stored", "x")).isEqualTo(":" + (v.length() + 1) + "\r\n");
       assertThat(RespClient.flatten(upstream.call("HVALS", bucket))).contains(v + "x");
+    }
+  }
+
+  /**
+   * Seeded random byte-level string commands, alone and pipelined, on keys of a bucket rule with fsst
+   * (values stored as symbol codes, decoded by the proxy and written back uncompressed) and on plain keys:
+   * every reply as plain Redis gives it.
+   */
+  @Test
+  void fsstInBuckets_randomByteCommands_sameReplies() throws Exception {
+    trainNameTable();
+    Random r = new Random(0xF55);
+    String[] keys = {"nm:r0", "nm:r1", "nm:r2", "nm:r3", "plain:r4"};
+    try (Differential d = env().differential()) {
+      for (int op = 0; op < 1500; op++) {
+        int batch = r.nextInt(4) == 0 ? 2 + r.nextInt(6) : 1;
+        List<String[]> cmds = new ArrayList<>();
+        for (int j = 0; j < batch; j++) {
+          String k = keys[r.nextInt(keys.length)];
+          String n = Integer.toString(r.nextInt(40) - 8);
+          cmds.add(switch (r.nextInt(16)) {
+            case 0, 1, 2 -> new String[] {"SET", k, person(r.nextInt(500))};
+            case 3 -> new String[] {"SET", k, person(r.nextInt(500)), "EX", "100", "GET"};
+            case 4 -> new String[] {"APPEND", k, r.nextBoolean() ? "x" : person(r.nextInt(50))};
+            case 5 -> new String[] {"SETRANGE", k, Integer.toString(r.nextInt(30)), "ab"};
+            case 6 -> new String[] {"GETRANGE", k, n, Integer.toString(r.nextInt(40) - 8)};
+            case 7 -> new String[] {"STRLEN", k};
+            case 8 -> new String[] {"SETBIT", k, Integer.toString(r.nextInt(200)), Integer.toString(r.nextInt(2))};
+            case 9 -> new String[] {"GETBIT", k, Integer.toString(r.nextInt(300))};
+            case 10 -> new String[] {"BITCOUNT", k, "0", n};
+            case 11 -> new String[] {"BITPOS", k, Integer.toString(r.nextInt(2)), n};
+            case 12 -> new String[] {"GET", k};
+            case 13 -> new String[] {"GETDEL", k};
+            case 14 -> new String[] {"BITFIELD", k, "INCRBY", "u8", Integer.toString(8 * r.nextInt(4)), "1"};
+            default -> new String[] {"SUBSTR", k, "0", n};
+          });
+        }
+        if (batch == 1) {
+          d.exact(cmds.get(0));
+        } else {
+          d.pipeline(cmds);
+        }
+      }
+      for (String k : keys) {
+        d.exact("GET", k);
+      }
     }
   }
 
