@@ -481,6 +481,15 @@ abstract class CompressContract {
         d.exact("EXISTS", k, "nm:x0");
       }
       d.exact("DEL", "nm:x0", "nm:x1", "nm:x2");
+      // consecutive plain GETs and SETs in a pipeline go as one script call: values encoded, replies decoded
+      List<String[]> run = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        run.add(new String[] {"SET", "nm:p" + (i % 5), person(i + 3)});
+        run.add(new String[] {"GET", "nm:p" + ((i + 2) % 5)});
+      }
+      run.add(new String[] {"GET", "nm:none"});
+      d.pipeline(run);
+      d.exact("MGET", "nm:p0", "nm:p1", "nm:p2", "nm:p3", "nm:p4");
     }
     try (RespClient proxy = env().proxyClient(); RespClient upstream = env().upstreamClient()) {
       String v = "margaret.hamilton42@example.com";

@@ -347,8 +347,8 @@ public final class BucketCompactor {
 
   /**
    * Where a plain {@code GET k} or {@code SET k v} (v at most {@code hash-max-listpack-value} long) of a
-   * bucketed key without a codec goes, when it may join a run of such commands sent as one script call
-   * ({@link #batch}); null for any other command.
+   * bucketed key goes, when it may join a run of such commands sent as one script call ({@link #batch});
+   * null for any other command.
    */
   public Placement batchable(Command c) {
     int argc = c.argc();
@@ -360,13 +360,14 @@ public final class BucketCompactor {
       return null;
     }
     BucketRule rule = candidateRule(c, 1);
-    return rule == null || rule.codec() != null ? null : rule.place(c.arg(1));
+    return rule == null ? null : rule.place(c.arg(1));
   }
 
   /**
    * One script call for consecutive plain GETs and SETs ({@code commands}, each {@link #batchable} with
    * its placement in {@code placed}); its array reply becomes their replies through
-   * {@link ReplyTransform#splitArray}.
+   * {@link ReplyTransform#splitArray}. For keys of a rule with a codec, SET's value is encoded first and
+   * GET's element of the reply decoded.
    */
   public Rewrite batch(List<Command> commands, Placement[] placed, ByteBufAllocator alloc) {
     int n = commands.size();
@@ -383,16 +384,25 @@ public final class BucketCompactor {
     a.add(maxValue);
     a.add(anyLegacy ? ONE : ZERO);
     a.add(bytes(Integer.toString(n)));
+    List<ReplyTransform> decoders = null;
     for (int i = 0; i < n; i++) {
       Command c = commands.get(i);
       boolean get = c.argc() == 2;
+      CompressRule codec = placed[i].rule().codec();
       a.add(get ? BATCH_GET : BATCH_SET);
       a.add(placed[i].field());
       if (!get) {
-        a.add(c.arg(2));
+        a.add(codec == null ? c.arg(2) : codec.encode(c.arg(2)));
+      } else if (codec != null) {
+        if (decoders == null) {
+          decoders = new ArrayList<>(java.util.Collections.nCopies(n, (ReplyTransform) null));
+        }
+        decoders.set(i, codec.decodeValue(c.arg(1)));
       }
     }
-    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])), ReplyTransform.splitArray(n));
+    ReplyTransform split = ReplyTransform.splitArray(n);
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])),
+        decoders == null ? split : ReplyTransform.andThen(ReplyTransform.exec(decoders), split));
   }
 
   private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value, byte[] extra) {
