@@ -87,8 +87,23 @@ public final class Command {
 
   static final int CRLF = ('\r' << 8) | '\n';
 
+  /** Writes {@code value} in decimal ASCII (RESP lengths and counts: no String on the way). */
   static void writeDecimal(ByteBuf buf, long value) {
-    buf.writeCharSequence(Long.toString(value), StandardCharsets.US_ASCII);
+    if (value < 0) {
+      buf.writeCharSequence(Long.toString(value), StandardCharsets.US_ASCII); // not a length: rare
+      return;
+    }
+    int digits = 1;
+    for (long v = value / 10; v > 0; v /= 10) {
+      digits++;
+    }
+    buf.ensureWritable(digits);
+    int at = buf.writerIndex();
+    for (int i = digits - 1; i >= 0; i--) {
+      buf.setByte(at + i, (int) ('0' + value % 10));
+      value /= 10;
+    }
+    buf.writerIndex(at + digits);
   }
 
   /** Number of arguments, the command name included. Always at least 1. */
