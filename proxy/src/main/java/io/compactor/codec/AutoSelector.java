@@ -24,8 +24,9 @@ public final class AutoSelector {
    *
    * @param ratio stored bytes / logical bytes over the sample (smaller is better)
    * @param mbPerSecond logical megabytes (10^6 bytes) encoded per second on this thread
+   * @param microsPerValue microseconds per value encoded on this thread
    */
-  public record Candidate(CodecKind kind, int level, double ratio, double mbPerSecond) {}
+  public record Candidate(CodecKind kind, int level, double ratio, double mbPerSecond, double microsPerValue) {}
 
   /** The chosen candidate and every candidate measured, in the order tried. */
   public record Choice(Candidate chosen, List<Candidate> tried) {}
@@ -40,6 +41,15 @@ public final class AutoSelector {
    * @param dictionaryOrNull a dictionary trained on such values, or null
    */
   public static Choice choose(List<byte[]> samples, byte[] dictionaryOrNull, double minMbPerSecond) {
+    return choose(samples, dictionaryOrNull, minMbPerSecond, 0);
+  }
+
+  /**
+   * Like {@link #choose(List, byte[], double)}, where a candidate taking at most {@code maxMicrosPerValue}
+   * per value is fast enough whatever its MB/s (for short values the cost per value is what counts).
+   */
+  public static Choice choose(List<byte[]> samples, byte[] dictionaryOrNull, double minMbPerSecond,
+      double maxMicrosPerValue) {
     if (samples.isEmpty()) {
       throw new IllegalArgumentException("samples: empty (expected: at least one value)");
     }
@@ -70,7 +80,8 @@ public final class AutoSelector {
     }
     Candidate chosen = null;
     for (Candidate c : tried) {
-      if (c.mbPerSecond() >= minMbPerSecond && (chosen == null || c.ratio() < chosen.ratio())) {
+      boolean fast = c.mbPerSecond() >= minMbPerSecond || c.microsPerValue() <= maxMicrosPerValue;
+      if (fast && (chosen == null || c.ratio() < chosen.ratio())) {
         chosen = c;
       }
     }
@@ -106,6 +117,7 @@ public final class AutoSelector {
     } while (rounds < MIN_ROUNDS || elapsed < MIN_NANOS);
     double ratio = logical == 0 ? 1.0 : (double) stored / logical;
     double mbPerSecond = (logical * rounds / 1e6) / (Math.max(elapsed, 1) / 1e9);
-    return new Candidate(encoder.kind(), encoder.zstdLevel(), ratio, mbPerSecond);
+    double microsPerValue = (Math.max(elapsed, 1) / 1e3) / ((double) rounds * samples.size());
+    return new Candidate(encoder.kind(), encoder.zstdLevel(), ratio, mbPerSecond, microsPerValue);
   }
 }

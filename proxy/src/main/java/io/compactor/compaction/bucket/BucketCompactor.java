@@ -246,9 +246,9 @@ public final class BucketCompactor {
 
   /**
    * A command naming a key of a bucket rule with a codec: the values it writes are encoded first, the
-   * value its reply carries is decoded, and the commands that work on a value's bytes run as {@code xc},
-   * which refuses a value stored compressed (the script can't decode it) and escapes a result that starts
-   * like an envelope.
+   * value its reply carries is decoded, and the commands that work on a value's bytes run as {@code xc}
+   * ({@link #inflating}: a value stored compressed is decoded by the proxy and handed back to the script),
+   * which escapes a result that starts like an envelope.
    */
   private Rewrite compressed(Command c, ByteBufAllocator alloc, boolean mayReadThrough, String name,
       Placement[] placed) {

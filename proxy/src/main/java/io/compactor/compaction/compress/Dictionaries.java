@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The zstd dictionaries of compression rules, kept in Redis so every proxy on it shares them:
+ * The dictionaries of compression rules (zstd dictionaries, and fsst symbol tables), kept in Redis so
+ * every proxy on it shares them:
  * {@code __rc:d:<id>} holds dictionary {@code id} (ids come from {@code INCR __rc:d:next}, a new one is
  * stored with {@code SET NX}, and the proxy never reuses or deletes one), {@code __rc:d:rule:<name>} the
  * dictionary and codec a rule encodes with now ({@code "<id> <codec>"}). Each proxy adopts what a rule's
@@ -28,6 +29,8 @@ public final class Dictionaries {
 
   /** Encode speed below which {@code auto} does not pick a codec, MB/s of values. */
   static final double AUTO_MIN_MB_PER_SECOND = 50;
+  /** ... or at most this many µs per value, for short values (where the cost per value is what counts). */
+  static final double AUTO_MAX_MICROS_PER_VALUE = 1;
 
   /** Where dictionaries live; the maintenance connection implements it. */
   public interface Store {
@@ -148,7 +151,7 @@ public final class Dictionaries {
     try {
       if (kind == CodecKind.AUTO) {
         dict = DictionaryTrainer.train(samples, size);
-        AutoSelector.Choice choice = AutoSelector.choose(samples, dict, AUTO_MIN_MB_PER_SECOND);
+        AutoSelector.Choice choice = AutoSelector.choose(samples, dict, AUTO_MIN_MB_PER_SECOND, AUTO_MAX_MICROS_PER_VALUE);
         kind = choice.chosen().kind();
         log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
             String.format("%.3f", choice.chosen().ratio()), choice.tried());
