@@ -306,16 +306,19 @@ final class SymbolTable {
    */
   static SymbolTable train(List<byte[]> samples) {
     SymbolTable table = new SymbolTable(new byte[0][]);
+    long[] pairs = new long[TOKENS * TOKENS]; // 2 MB, whatever the sample
     for (int gen = 0; gen < GENERATIONS; gen++) {
-      table = table.nextGeneration(samples);
+      Arrays.fill(pairs, 0);
+      table = table.nextGeneration(samples, pairs);
     }
     return table;
   }
 
-  private SymbolTable nextGeneration(List<byte[]> samples) {
-    // tokens: codes 0..n-1 are symbols, 256+b an escaped byte b
-    long[] single = new long[512];
-    Map<Long, long[]> pairs = new HashMap<>();
+  /** Tokens while training: codes 0..254 are symbols, 256+b an escaped byte b. */
+  private static final int TOKENS = 512;
+
+  private SymbolTable nextGeneration(List<byte[]> samples, long[] pairs) {
+    long[] single = new long[TOKENS];
     for (byte[] s : samples) {
       int prev = -1;
       int i = 0;
@@ -331,28 +334,32 @@ final class SymbolTable {
         }
         single[token]++;
         if (prev >= 0) {
-          pairs.computeIfAbsent(((long) prev << 16) | token, k -> new long[1])[0]++;
+          pairs[prev * TOKENS + token]++;
         }
         prev = token;
       }
     }
     Map<String, long[]> gains = new HashMap<>();
-    for (int t = 0; t < 512; t++) {
+    for (int t = 0; t < TOKENS; t++) {
       if (single[t] > 0) {
         byte[] sym = tokenBytes(t);
         long gain = single[t] * sym.length * (t >= 256 ? 2 : 1);
         gains.computeIfAbsent(key(sym), k -> new long[1])[0] += gain;
       }
     }
-    for (Map.Entry<Long, long[]> e : pairs.entrySet()) {
-      byte[] a = tokenBytes((int) (e.getKey() >>> 16));
-      byte[] b = tokenBytes((int) (e.getKey() & 0xFFFF));
+    for (int p = 0; p < pairs.length; p++) {
+      if (pairs[p] == 0) {
+        continue;
+      }
+      byte[] a = tokenBytes(p / TOKENS);
+      if (a.length == MAX_SYMBOL_LENGTH) {
+        continue;
+      }
+      byte[] b = tokenBytes(p % TOKENS);
       int len = Math.min(MAX_SYMBOL_LENGTH, a.length + b.length);
       byte[] joined = Arrays.copyOf(a, len);
       System.arraycopy(b, 0, joined, a.length, len - a.length);
-      if (a.length < MAX_SYMBOL_LENGTH) {
-        gains.computeIfAbsent(key(joined), k -> new long[1])[0] += e.getValue()[0] * len;
-      }
+      gains.computeIfAbsent(key(joined), k -> new long[1])[0] += pairs[p] * len;
     }
     List<Map.Entry<String, long[]>> ranked = new ArrayList<>(gains.entrySet());
     ranked.sort((x, y) -> {
