@@ -49,7 +49,7 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
   public record Compression(String codec, int level, int minSize, int dictionarySize, int trainAfter) {
     public static final int DEFAULT_LEVEL = 3;
     public static final int DEFAULT_MIN_SIZE = 32;
-    /** fsst's default: its codes pay off on values far shorter than zstd's frames do. */
+    /** fsst's default (and auto's, which may choose fsst): its codes pay off on values far shorter than zstd's frames do. */
     public static final int DEFAULT_MIN_SIZE_FSST = 8;
     public static final int DEFAULT_DICTIONARY_SIZE = 64 * 1024;
     public static final int DEFAULT_TRAIN_AFTER = 1000;
@@ -77,9 +77,9 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
       return new Compression(codec, DEFAULT_LEVEL, defaultMinSize(codec), DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER);
     }
 
-    /** The default {@code min-size} for {@code codec}. */
+    /** The default {@code min-size} for {@code codec} ({@code auto} may choose fsst). */
     public static int defaultMinSize(String codec) {
-      return "fsst".equals(codec) ? DEFAULT_MIN_SIZE_FSST : DEFAULT_MIN_SIZE;
+      return "fsst".equals(codec) || "auto".equals(codec) ? DEFAULT_MIN_SIZE_FSST : DEFAULT_MIN_SIZE;
     }
   }
 

@@ -589,6 +589,9 @@ class ConfigLoaderTest {
     assertThat(c.rules().get(0).compression()).isEqualTo(RuleConfig.Compression.of("fsst"));
     assertThat(c.rules().get(0).compression().minSize()).isEqualTo(RuleConfig.Compression.DEFAULT_MIN_SIZE_FSST).isEqualTo(8);
     assertThat(c.rules().get(1).compression().minSize()).isEqualTo(20);
+    ProxyConfig auto = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: a, pattern: 'a:*', strategy: compress,"
+        + " codec: auto}]"));
+    assertThat(auto.rules().get(0).compression().minSize()).as("auto may choose fsst").isEqualTo(8);
   }
 
   @ParameterizedTest

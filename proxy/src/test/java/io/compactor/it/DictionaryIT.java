@@ -20,7 +20,7 @@ class DictionaryIT {
       .with("rules", "[{name: s, pattern: 's:*', strategy: compress, codec: zstd-dict, train-after: 100000},"
           + " {name: d, pattern: 'd:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: f, pattern: 'f:*', strategy: compress, codec: zstd-dict, train-after: 200},"
-          + " {name: a, pattern: 'a:*', strategy: bucket, codec: auto, min-size: 8, train-after: 200},"
+          + " {name: a, pattern: 'a:*', strategy: bucket, codec: auto, train-after: 200},"
           + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
 
   private static HttpResponse<String> post(String path) throws Exception {

@@ -44,7 +44,7 @@ public final class Dictionaries {
     long incr(byte[] key);
   }
 
-  /** The most dictionaries {@link #known} keeps (the newest). */
+  /** The most dictionaries {@link #known} keeps (the most recently used: every rule's current one). */
   static final int MAX_KNOWN = 32;
 
   private final List<CompressRule> rules;
@@ -54,7 +54,7 @@ public final class Dictionaries {
    * them (FLUSHALL, a restart without persistence, a fail-over to a replica without them) gets them back
    * before values naming them are written again, and their ids are never handed out a second time.
    */
-  private final java.util.LinkedHashMap<Integer, byte[]> known = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+  private final java.util.LinkedHashMap<Integer, byte[]> known = new java.util.LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(java.util.Map.Entry<Integer, byte[]> eldest) {
       return size() > MAX_KNOWN;
@@ -112,6 +112,10 @@ public final class Dictionaries {
     if (next >= max) {
       return;
     }
+    if (next < 0) {
+      log.warn("__rc:d:next does not hold a number: setting it to {}", max);
+      store.set(NEXT, Integer.toString(max).getBytes(StandardCharsets.US_ASCII));
+    }
     log.warn("the server has lost the proxy's dictionaries (id counter at {}, dictionary {} in use: FLUSHALL, or a"
         + " server without its data): storing the {} this proxy knows again", next, max, known.size());
     for (java.util.Map.Entry<Integer, byte[]> e : known.entrySet()) {
@@ -138,7 +142,7 @@ public final class Dictionaries {
     try {
       return Long.parseLong(new String(value, StandardCharsets.US_ASCII));
     } catch (NumberFormatException e) {
-      return 0;
+      return -1;
     }
   }
 
@@ -150,7 +154,12 @@ public final class Dictionaries {
     byte[] dict;
     try {
       if (kind == CodecKind.AUTO) {
-        dict = DictionaryTrainer.train(samples, size);
+        try {
+          dict = DictionaryTrainer.train(samples, size);
+        } catch (CodecException e) { // too little for zstd: the other candidates (fsst among them) still run
+          log.info("rule '{}': auto measures without a zstd dictionary: {}", rule.name(), e.getMessage());
+          dict = null;
+        }
         AutoSelector.Choice choice = AutoSelector.choose(samples, dict, AUTO_MIN_MB_PER_SECOND, AUTO_MAX_MICROS_PER_VALUE);
         kind = choice.chosen().kind();
         log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
@@ -165,6 +174,13 @@ public final class Dictionaries {
     } catch (CodecException e) {
       log.warn("rule '{}': no dictionary trained from {} sampled values: {}", rule.name(), samples.size(),
           e.getMessage());
+      return;
+    }
+    if (dict == null) { // auto chose a codec that takes no dictionary, and zstd could not train one
+      rule.use(kind, 0);
+      rule.baseline = Double.NaN;
+      rule.resetSample();
+      store.set(ruleKey(rule), ("0 " + kind.configName()).getBytes(StandardCharsets.US_ASCII));
       return;
     }
     restoreIfLost(store);
@@ -232,6 +248,13 @@ public final class Dictionaries {
       return;
     }
     if (id == rule.dictionaryId() && kind == rule.currentKind()) {
+      known.get(id); // keeps a dictionary in use among the newest (known is in access order)
+      return;
+    }
+    if (id == 0 && !kind.usesDictionary()) { // auto's choice of a codec without a dictionary
+      rule.use(kind, 0);
+      rule.baseline = Double.NaN;
+      log.info("rule '{}': now encoding with {}", rule.name(), kind.configName());
       return;
     }
     byte[] dict = store.get(dictionaryKey(id));
