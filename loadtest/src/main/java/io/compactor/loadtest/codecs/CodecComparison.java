@@ -38,6 +38,10 @@ public final class CodecComparison implements Callable<Integer> {
   @Option(names = "--seed", description = "Dataset seed (default ${DEFAULT-VALUE}).")
   long seed = 42;
 
+  @Option(names = "--keys-matching", paramLabel = "GLOB",
+      description = "Only the values of keys matching this Redis glob (e.g. 'user:*:name'; default: all).")
+  String keysMatching;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new CodecComparison()).execute(args));
   }
@@ -46,14 +50,23 @@ public final class CodecComparison implements Callable<Integer> {
   public Integer call() throws CodecException {
     Dataset ds = Datasets.byName(dataset);
     List<byte[]> vals = new ArrayList<>(values);
+    io.compactor.compaction.Glob glob = keysMatching == null ? null : io.compactor.compaction.Glob.of(keysMatching);
     for (Iterator<Entry> it = ds.entries(seed, values); it.hasNext(); ) {
-      vals.add(it.next().value());
+      Entry e = it.next();
+      if (glob == null || glob.matches(e.key())) {
+        vals.add(e.value());
+      }
+    }
+    if (vals.isEmpty()) {
+      System.err.println("codec-comparison: no key of " + dataset + " matches " + keysMatching);
+      return 2;
     }
     long logical = 0;
     for (byte[] v : vals) {
       logical += v.length;
     }
-    System.out.printf("%s: %,d values, %.1f B on average; dictionaries trained on the first %,d%n%n", dataset,
+    System.out.printf("%s%s: %,d values, %.1f B on average; dictionaries trained on the first %,d%n%n", dataset,
+        keysMatching == null ? "" : " (keys matching " + keysMatching + ")",
         vals.size(), logical / (double) vals.size(), trainAfter);
     System.out.printf("%-20s %8s %9s %7s %11s %11s%n", "codec", "level", "dict KB", "B/value", "encode µs", "decode µs");
     ValueCodecs codecs = new ValueCodecs(DictionarySource.none(), Integer.MAX_VALUE - 64);
