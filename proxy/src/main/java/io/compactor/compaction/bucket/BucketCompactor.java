@@ -211,7 +211,7 @@ public final class BucketCompactor {
         yield Rewrite.readThrough(Command.of(alloc, new byte[][] {HGET, p.bucket(), p.field()}),
             a -> single(a, OP_GET, p, null, null).command()); // built only when the HGET is not enough
       }
-      case "SET" -> c.argc() == 3 ? single(alloc, OP_SET, placed[0], c.arg(2), null)
+      case "SET" -> c.argc() == 3 ? set(alloc, placed[0], c.arg(2))
           : c.argc() == 5 && relativeMillis(c) > 0
               ? single(alloc, OP_SETPX, placed[0], c.arg(2), bytes(Long.toString(relativeMillis(c))))
               : scratch(c, alloc, placed[0], 1);
@@ -403,6 +403,18 @@ public final class BucketCompactor {
     ReplyTransform split = ReplyTransform.splitArray(n);
     return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])),
         decoders == null ? split : ReplyTransform.andThen(ReplyTransform.exec(decoders), split));
+  }
+
+  /**
+   * {@code SET k v}: op {@code s} ({@code sl} with legacy reads), two arguments fewer than {@code set}, for a
+   * value that fits the listpack and needs no envelope (the script's cheapest call); {@code set} otherwise.
+   */
+  private Rewrite set(ByteBufAllocator alloc, Placement p, byte[] value) {
+    if (value.length > maxValueBytes || value.length > 0 && (value[0] & 0xFF) >= 0xFD) {
+      return single(alloc, OP_SET, p, value, null);
+    }
+    return Rewrite.send(Command.of(alloc, new byte[][] {EVALSHA, BucketScript.shaBytes(), SMALL[3], p.bucket(),
+        p.overflow(), p.key(), anyLegacy ? OP_SET_FIT_LEGACY : OP_SET_FIT, p.field(), value}));
   }
 
   private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value, byte[] extra) {
@@ -759,6 +771,8 @@ public final class BucketCompactor {
   private static final byte[] SET_UPPER = bytes("SET");
   private static final byte[] OP_GET = bytes("get");
   private static final byte[] OP_SET = bytes("set");
+  private static final byte[] OP_SET_FIT = bytes("s");
+  private static final byte[] OP_SET_FIT_LEGACY = bytes("sl");
   private static final byte[] OP_TYPE = bytes("type");
   private static final byte[] OP_SETPX = bytes("setpx");
   private static final byte[] HGET = bytes("HGET");

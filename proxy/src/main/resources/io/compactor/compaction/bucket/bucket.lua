@@ -16,11 +16,25 @@
 -- overflow key and (before migration) the logical key.
 
 local op = ARGV[1]
+
+-- The hottest paths first, before any function is defined (Redis runs this whole chunk on every call,
+-- and each function definition is an allocation): plain SET, then GET of a value without an envelope.
+-- 's' / 'sl' (with legacy reads): SET of a value the proxy checked is no longer than the listpack limit
+-- and does not start with 0xFD..0xFF; ARGV[2] field, ARGV[3] value (two arguments fewer than 'set').
+if op == 's' or op == 'sl' then
+  if redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) == 1 then
+    redis.call('DEL', KEYS[2]) -- a new field: the value may have been in the overflow key ...
+    if op == 'sl' then
+      redis.call('DEL', KEYS[3]) -- ... or a plain key written before the rule
+    end
+  end
+  redis.call('PERSIST', KEYS[1])
+  return { ok = 'OK' }
+end
+
 local MAXV = tonumber(ARGV[2])
 local LEGACY = ARGV[3] == '1'
 
--- The hottest paths first, before any function is defined (Redis runs this whole chunk on every call,
--- and each function definition is an allocation): GET of a value without an envelope, and plain SET.
 local hit
 if op == 'get' then
   hit = redis.call('HGET', KEYS[1], ARGV[4])
@@ -39,19 +53,6 @@ if op == 'get' then
       return redis.pcall('GET', KEYS[3]) or false -- a WRONGTYPE error table is the reply as it is
     end
     return false
-  end
-elseif op == 'set' then
-  local v = ARGV[5]
-  local m = string.byte(v, 1)
-  if (m == nil or m < 253) and #v <= MAXV then
-    if redis.call('HSET', KEYS[1], ARGV[4], v) == 1 then
-      redis.call('DEL', KEYS[2]) -- a new field: the value may have been in the overflow key ...
-      if LEGACY then
-        redis.call('DEL', KEYS[3]) -- ... or a plain key written before the rule
-      end
-    end
-    redis.call('PERSIST', KEYS[1])
-    return { ok = 'OK' }
   end
 end
 

@@ -59,7 +59,8 @@ class BucketCompactorTest {
   @Test
   void rewrite_picksTheScriptOperation() {
     assertThat(sent("GET", "media:1")).isEqualTo("get");
-    assertThat(sent("SET", "media:1", "v")).isEqualTo("set");
+    assertThat(sent("SET", "media:1", "v")).as("fits the listpack; legacy reads on").isEqualTo("sl");
+    assertThat(sent("SET", "media:1", "v".repeat(65))).as("longer than the listpack limit").isEqualTo("set");
     assertThat(sent("SET", "media:1", "v", "EX", "60")).isEqualTo("setpx");
     assertThat(sent("SET", "media:1", "v", "EX", "060")).isEqualTo("x"); // Redis parses what is unusual
     assertThat(sent("SET", "media:1", "v", "NX")).isEqualTo("x");
