@@ -106,11 +106,6 @@ final class SymbolTable {
     return symbols.length;
   }
 
-  /** Symbol {@code code}'s bytes (a copy). */
-  byte[] symbol(int code) {
-    return symbols[code].clone();
-  }
-
   /** A table of the given symbols (each 1–8 bytes, no duplicates, at most 255). */
   static SymbolTable of(List<byte[]> symbols) {
     if (symbols.size() > MAX_SYMBOLS) {

@@ -481,36 +481,11 @@ public final class BucketCompactor {
       args[i] = c.arg(i);
     }
     CompressRule codec = p.rule().codec();
-    io.compactor.compaction.ReplyTransform inMulti = (frame, a) -> CompressCompactor.isMarker(frame)
-        ? CompressCompactor.error(a, "ERR " + name + " on key '" + Commands.printable(args[1])
-            + "' needs its compressed value expanded first (rule '" + codec.name()
-            + "'), which can't be done inside MULTI; run it outside the transaction")
-        : frame.retainedDuplicate();
-    return Rewrite.continuing(xcCall(alloc, p, args, EMPTY, EMPTY), inflate(p, args, name, 1), inMulti);
-  }
-
-  private io.compactor.compaction.Continuation inflate(Placement p, byte[][] args, String name, int attempt) {
-    return (frame, alloc) -> {
-      if (!CompressCompactor.isMarker(frame)) {
-        return io.compactor.compaction.Continuation.Step.reply(frame.retainedDuplicate());
-      }
-      CompressRule codec = p.rule().codec();
-      if (attempt >= CompressCompactor.MAX_ATTEMPTS) {
-        return io.compactor.compaction.Continuation.Step.reply(CompressCompactor.error(alloc, "ERR " + name + " on key '"
-            + Commands.printable(args[1]) + "': its value kept changing while the proxy decoded it (" + attempt
-            + " attempts); try again"));
-      }
-      byte[] envelope = CompressCompactor.markerEnvelope(frame);
-      byte[] decoded;
-      try {
-        decoded = codec.decode(envelope);
-      } catch (io.compactor.codec.CodecException e) {
-        return io.compactor.compaction.Continuation.Step.reply(CompressCompactor.error(alloc,
-            codec.undecodable(args[1], e)));
-      }
-      return io.compactor.compaction.Continuation.Step.send(xcCall(alloc, p, args, envelope, decoded),
-          inflate(p, args, name, attempt + 1));
-    };
+    byte[][] keys = {args[1]};
+    CompressCompactor.Retry retry = (k, envelope, decoded, a) -> xcCall(a, p, args, envelope, decoded);
+    return Rewrite.continuing(xcCall(alloc, p, args, EMPTY, EMPTY),
+        CompressCompactor.decodingRetries(name, keys, new CompressRule[] {codec}, null, retry, 1),
+        CompressCompactor.markerInMulti(name, keys, codec.name(), null));
   }
 
   private Command xcCall(ByteBufAllocator alloc, Placement p, byte[][] args, byte[] envelope, byte[] decoded) {

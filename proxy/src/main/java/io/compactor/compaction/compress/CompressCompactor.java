@@ -343,34 +343,87 @@ public final class CompressCompactor {
     for (int k = 0; k < n; k++) {
       positions[k] = spec.firstKey() + k * Math.max(1, spec.step());
     }
-    Inflate call = new Inflate(args(c), positions, kind, owned, new byte[n][], new byte[n][], name);
-    ReplyTransform inMulti = (frame, a) -> isMarker(frame)
-        ? error(a, "ERR " + name + " on key '" + Commands.printable(call.args[positions[markerIndex(frame)]])
-            + "' needs its compressed value expanded first (rule '" + first(owned).name()
+    Inflate call = new Inflate(args(c), positions, kind, new byte[n][], new byte[n][]);
+    byte[][] keys = new byte[n][];
+    CompressRule[] rules = new CompressRule[n];
+    for (int k = 0; k < n; k++) {
+      keys[k] = call.args[positions[k]];
+      rules[k] = owned[k] != null ? owned[k] : first(owned);
+    }
+    ReplyTransform done = kind == 'i' ? ReplyTransform.BULK_TO_INTEGER : null;
+    Retry retry = (k, envelope, decoded, a) -> {
+      call.envelopes[k] = envelope;
+      call.decoded[k] = decoded;
+      return call.command(a);
+    };
+    return Rewrite.continuing(call.command(alloc), decodingRetries(name, keys, rules, done, retry, 1),
+        markerInMulti(name, keys, first(owned).name(), done));
+  }
+
+  /** A script call again, once the value of key {@code k} (stored as {@code envelope}) is {@code decoded}. */
+  public interface Retry {
+    Command call(int k, byte[] envelope, byte[] decoded, ByteBufAllocator alloc);
+  }
+
+  /**
+   * The round trips of a script call that may answer with the marker ({@link #isMarker}): the marker's
+   * envelope is decoded with its key's rule and the call sent again through {@code retry}, at most
+   * {@link #MAX_ATTEMPTS} calls in all; any other reply is the client's, through {@code done} (null: as it
+   * is).
+   *
+   * @param keys the key each marker index names (1-based in the marker), for error replies
+   * @param rules the rule whose codecs decode each key's value
+   */
+  public static Continuation decodingRetries(String name, byte[][] keys, CompressRule[] rules, ReplyTransform done,
+      Retry retry, int attempt) {
+    return (frame, alloc) -> {
+      if (!isMarker(frame)) {
+        return Continuation.Step.reply(done == null ? frame.retainedDuplicate() : done.apply(frame, alloc));
+      }
+      int k = markerIndex(frame);
+      byte[] key = keys[k];
+      if (attempt >= MAX_ATTEMPTS) {
+        return Continuation.Step.reply(error(alloc, "ERR " + name + " on key '" + Commands.printable(key)
+            + "': its value kept changing while the proxy decoded it (" + attempt + " attempts); try again"));
+      }
+      byte[] envelope = markerEnvelope(frame);
+      byte[] decoded;
+      try {
+        decoded = rules[k].decode(envelope);
+      } catch (CodecException e) {
+        return Continuation.Step.reply(error(alloc, rules[k].undecodable(key, e)));
+      }
+      return Continuation.Step.send(retry.call(k, envelope, decoded, alloc),
+          decodingRetries(name, keys, rules, done, retry, attempt + 1));
+    };
+  }
+
+  /**
+   * Such a call's reply inside MULTI, where no second round trip is possible: a marker becomes an error
+   * naming the key and {@code ruleName}; any other reply goes through {@code done} (null: as it is).
+   */
+  public static ReplyTransform markerInMulti(String name, byte[][] keys, String ruleName, ReplyTransform done) {
+    return (frame, a) -> isMarker(frame)
+        ? error(a, "ERR " + name + " on key '" + Commands.printable(keys[markerIndex(frame)])
+            + "' needs its compressed value expanded first (rule '" + ruleName
             + "'), which can't be done inside MULTI; run it outside the transaction")
-        : kind == 'i' ? ReplyTransform.BULK_TO_INTEGER.apply(frame, a) : frame.retainedDuplicate();
-    return Rewrite.continuing(call.command(alloc), call.continuation(1), inMulti);
+        : done == null ? frame.retainedDuplicate() : done.apply(frame, a);
   }
 
   /** One {@code z} call's arguments; each round trip adds the envelope the last one answered with. */
-  private final class Inflate {
+  private static final class Inflate {
     final byte[][] args;
     final int[] positions;
     final char kind;
-    final CompressRule[] owned;
     final byte[][] envelopes;
     final byte[][] decoded;
-    final String name;
 
-    Inflate(byte[][] args, int[] positions, char kind, CompressRule[] owned, byte[][] envelopes,
-        byte[][] decoded, String name) {
+    Inflate(byte[][] args, int[] positions, char kind, byte[][] envelopes, byte[][] decoded) {
       this.args = args;
       this.positions = positions;
       this.kind = kind;
-      this.owned = owned;
       this.envelopes = envelopes;
       this.decoded = decoded;
-      this.name = name;
     }
 
     Command command(ByteBufAllocator alloc) {
@@ -401,30 +454,6 @@ public final class CompressCompactor {
       }
       a.addAll(Arrays.asList(args));
       return Command.of(alloc, a.toArray(new byte[0][]));
-    }
-
-    Continuation continuation(int attempt) {
-      return (frame, alloc) -> {
-        if (!isMarker(frame)) {
-          return Continuation.Step.reply(kind == 'i'
-              ? ReplyTransform.BULK_TO_INTEGER.apply(frame, alloc) : frame.retainedDuplicate());
-        }
-        int k = markerIndex(frame);
-        byte[] envelope = markerEnvelope(frame);
-        byte[] key = args[positions[k]];
-        CompressRule rule = owned[k] != null ? owned[k] : first(owned);
-        if (attempt >= MAX_ATTEMPTS) {
-          return Continuation.Step.reply(error(alloc, "ERR " + name + " on key '" + Commands.printable(key)
-              + "': its value kept changing while the proxy decoded it (" + attempt + " attempts); try again"));
-        }
-        try {
-          decoded[k] = codecs.decode(envelope);
-        } catch (CodecException e) {
-          return Continuation.Step.reply(error(alloc, rule.undecodable(key, e)));
-        }
-        envelopes[k] = envelope;
-        return Continuation.Step.send(command(alloc), continuation(attempt + 1));
-      };
     }
   }
 

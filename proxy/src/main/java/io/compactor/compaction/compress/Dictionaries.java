@@ -176,26 +176,23 @@ public final class Dictionaries {
           e.getMessage());
       return;
     }
-    if (dict == null) { // auto chose a codec that takes no dictionary, and zstd could not train one
-      rule.use(kind, 0);
-      rule.baseline = Double.NaN;
-      rule.resetSample();
-      store.set(ruleKey(rule), ("0 " + kind.configName()).getBytes(StandardCharsets.US_ASCII));
-      return;
+    int id = 0; // 0: auto chose a codec that takes no dictionary, and zstd could not train one
+    if (dict != null) {
+      restoreIfLost(store);
+      do { // never an id this proxy has used, nor one another proxy stored
+        id = Math.toIntExact(store.incr(NEXT));
+      } while (known.containsKey(id) || !store.setIfAbsent(dictionaryKey(id), dict));
+      known.put(id, dict);
+      codecs.putDictionary(id, dict);
     }
-    restoreIfLost(store);
-    int id;
-    do { // never an id this proxy has used, nor one another proxy stored
-      id = Math.toIntExact(store.incr(NEXT));
-    } while (known.containsKey(id) || !store.setIfAbsent(dictionaryKey(id), dict));
-    known.put(id, dict);
-    codecs.putDictionary(id, dict);
     rule.use(kind, id); // before other proxies hear of it
     rule.baseline = Double.NaN;
     rule.resetSample();
     store.set(ruleKey(rule), (id + " " + kind.configName()).getBytes(StandardCharsets.US_ASCII));
-    log.info("rule '{}': trained dictionary {} ({} bytes) on {} sampled values", rule.name(), id, dict.length,
-        samples.size());
+    if (dict != null) {
+      log.info("rule '{}': trained dictionary {} ({} bytes) on {} sampled values", rule.name(), id, dict.length,
+          samples.size());
+    }
   }
 
   private double lastRatio;
