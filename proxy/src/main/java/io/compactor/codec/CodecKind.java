@@ -12,6 +12,8 @@ public enum CodecKind {
   MSGPACK_ZSTD_DICT("msgpack+zstd-dict"),
   /** Short strings coded with a trained symbol table ({@link SymbolTable}). */
   FSST("fsst"),
+  /** Compact JSON as a shape and typed values, with a trained {@link JsonModel}. */
+  JSON("json"),
   /** Let {@link AutoSelector} pick one of the others from sampled values. */
   AUTO("auto");
 
@@ -28,10 +30,10 @@ public enum CodecKind {
 
   /**
    * Whether values of this kind are compressed with something trained on sampled values and stored
-   * under a dictionary id: a zstd dictionary, or for {@link #FSST} a symbol table.
+   * under a dictionary id: a zstd dictionary, for {@link #FSST} a symbol table, for {@link #JSON} a {@link JsonModel}.
    */
   public boolean usesDictionary() {
-    return this == ZSTD_DICT || this == MSGPACK_ZSTD_DICT || this == FSST;
+    return this == ZSTD_DICT || this == MSGPACK_ZSTD_DICT || this == FSST || this == JSON;
   }
 
   /** Whether this kind stores JSON values as msgpack when it can. */

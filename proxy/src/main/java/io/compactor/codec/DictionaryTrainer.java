@@ -62,11 +62,14 @@ public final class DictionaryTrainer {
   /**
    * Like {@link #train(List, int)}, on the form {@code kind} compresses: for msgpack+zstd-dict, the
    * msgpack of the samples that are packable JSON (the others as they are); for fsst, a symbol table
-   * (serialized; {@code dictBytes} does not apply).
+   * and for json a {@link JsonModel} (serialized; {@code dictBytes} does not apply to either).
    */
   public static byte[] train(List<byte[]> samples, int dictBytes, CodecKind kind) throws CodecException {
     if (kind == CodecKind.FSST) {
       return trainSymbols(samples);
+    }
+    if (kind == CodecKind.JSON) {
+      return JsonModel.train(samples, MIN_SAMPLES).serialize();
     }
     if (kind != CodecKind.MSGPACK_ZSTD_DICT) {
       return train(samples, dictBytes);

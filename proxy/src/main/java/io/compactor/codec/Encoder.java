@@ -11,7 +11,8 @@ import java.util.Arrays;
  * <p>Per kind, the envelopes tried are: lz4; zstd; zstd-dict (zstd while the dictionary is not known);
  * msgpack when the value is packable JSON; for msgpack+zstd-dict, msgpack and msgpack compressed with the
  * dictionary when packable (msgpack and zstd without a dictionary), zstd-dict when not; fsst (nothing
- * while the symbol table is not known, nor for canonical decimal integers). A compression
+ * while the symbol table is not known, nor for canonical decimal integers); json (a shape and typed
+ * values with the model, for compact JSON; plain zstd for anything else and while there is no model). A compression
  * failure inside a library is treated as "no smaller envelope".
  */
 public final class Encoder {
@@ -79,6 +80,9 @@ public final class Encoder {
       }
       case FSST:
         best = fsst(value, limit);
+        break;
+      case JSON:
+        best = json(value, limit);
         break;
       default:
         best = msgpackZstd(value, limit);
@@ -159,6 +163,36 @@ public final class Encoder {
     } catch (CodecException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * The value as a json shape and typed values when there is a model and the value is compact JSON
+   * (checked by decoding it again); otherwise plain zstd.
+   */
+  private byte[] json(byte[] value, int limit) {
+    PreparedDictionary d = dictionary();
+    if (d == null || value.length > JsonModel.MAX_VALUE_BYTES) {
+      return zstd(value, null, limit);
+    }
+    int header = Envelope.headerSize(Envelope.JSON, d.id(), value.length);
+    try {
+      JsonModel model = d.model();
+      byte[] buf = ZstdContexts.get().scratch(header + JsonModel.maxEncodedLength(value.length));
+      int c = model.encode(value, buf, header);
+      if (c >= 0) {
+        byte[] out = finish(buf, Envelope.JSON, d.id(), value.length, header + c, limit);
+        if (out != null) {
+          byte[] back = new byte[value.length];
+          model.decode(out, header, out.length, back);
+          if (Arrays.equals(back, value)) {
+            return out;
+          }
+        }
+      }
+    } catch (CodecException | RuntimeException e) {
+      // not taken: zstd below
+    }
+    return zstd(value, null, limit);
   }
 
   private byte[] zstd(byte[] value, PreparedDictionary d, int limit) {

@@ -15,6 +15,7 @@ final class Envelope {
   static final int MSGPACK = 4;
   static final int MSGPACK_ZSTD_DICT = 5;
   static final int FSST = 6;
+  static final int JSON = 7;
 
   /** The largest array the JVM reliably allocates. */
   static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -25,7 +26,7 @@ final class Envelope {
   record Header(int codec, int dictId, int length, int payloadOffset) {}
 
   static boolean usesDictionary(int codec) {
-    return codec == ZSTD_DICT || codec == MSGPACK_ZSTD_DICT || codec == FSST;
+    return codec == ZSTD_DICT || codec == MSGPACK_ZSTD_DICT || codec == FSST || codec == JSON;
   }
 
   static String codecName(int codec) {
@@ -44,6 +45,8 @@ final class Envelope {
         return "msgpack+zstd-dict";
       case FSST:
         return "fsst";
+      case JSON:
+        return "json";
       default:
         return "codec " + codec;
     }
@@ -97,7 +100,7 @@ final class Envelope {
       throw new CodecException("stored value of " + stored.length + " bytes has an unknown envelope version "
           + version + " (expected: " + VERSION + ")");
     }
-    if (codec > FSST) {
+    if (codec > JSON) {
       throw new CodecException("stored value of " + stored.length + " bytes has an unknown codec " + codec
           + " (envelope version " + VERSION + ")");
     }

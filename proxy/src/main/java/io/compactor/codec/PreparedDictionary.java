@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A trained dictionary ready for use, in the form its codec needs, each built on first use: for zstd, a
- * decompression form and a compression form per level; for fsst, the parsed {@link SymbolTable}. The
+ * decompression form and a compression form per level; for fsst, the parsed {@link SymbolTable}; for json, the parsed {@link JsonModel}. The
  * envelope's codec says which form a value needs; bytes that are not a usable form of that kind fail
  * that value with a {@link CodecException}. Thread-safe. Native memory is released by the zstd-jni
  * finalizers once nothing refers to it (a cache eviction never frees a dictionary still in use).
@@ -16,6 +16,7 @@ final class PreparedDictionary {
   private final byte[] bytes;
   private volatile Object decompress; // ZstdDictDecompress or CodecException
   private volatile Object symbols; // SymbolTable or CodecException
+  private volatile Object model; // JsonModel or CodecException
   private final ConcurrentHashMap<Integer, ZstdDictCompress> compressByLevel = new ConcurrentHashMap<>(2);
 
   private PreparedDictionary(int id, byte[] bytes) {
@@ -23,7 +24,7 @@ final class PreparedDictionary {
     this.bytes = bytes;
   }
 
-  /** Prepares {@code bytes} (a trained zstd dictionary, raw content, or a symbol table) as dictionary {@code id}. */
+  /** Prepares {@code bytes} (a trained zstd dictionary, raw content, a symbol table or a json model) as dictionary {@code id}. */
   static PreparedDictionary of(int id, byte[] bytes) throws CodecException {
     if (bytes.length == 0) {
       throw new CodecException("dictionary " + id + " is empty");
@@ -31,6 +32,8 @@ final class PreparedDictionary {
     PreparedDictionary d = new PreparedDictionary(id, bytes);
     if (SymbolTable.looksLikeTable(bytes)) {
       d.symbols(); // check it now: a table that does not parse fails its values with this message
+    } else if (JsonModel.looksLikeModel(bytes)) {
+      d.model();
     } else {
       d.decompress();
     }
@@ -78,6 +81,24 @@ final class PreparedDictionary {
       throw new CodecException(e.getMessage(), e);
     }
     return (SymbolTable) v;
+  }
+
+  /** The json model. */
+  JsonModel model() throws CodecException {
+    Object v = model;
+    if (v == null) {
+      try {
+        v = JsonModel.parse(bytes);
+      } catch (CodecException | RuntimeException e) {
+        v = new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not a json model: "
+            + e.getMessage(), e);
+      }
+      model = v;
+    }
+    if (v instanceof CodecException e) {
+      throw new CodecException(e.getMessage(), e);
+    }
+    return (JsonModel) v;
   }
 
   /** The zstd compression form at {@code level}. */

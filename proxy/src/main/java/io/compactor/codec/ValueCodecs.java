@@ -108,6 +108,11 @@ public final class ValueCodecs {
           MsgpackJson.unpack(stored, off, stored.length, out);
           return out;
         }
+        case Envelope.JSON: {
+          byte[] out = new byte[len];
+          dict.model().decode(stored, off, stored.length, out);
+          return out;
+        }
         case Envelope.FSST: {
           byte[] out = new byte[len];
           checkLength(stored, codec, dict.symbols().decode(stored, off, payload, out, 0, len), len);
@@ -170,7 +175,8 @@ public final class ValueCodecs {
    * value declaring a huge length fails before anything is allocated: an lz4 sequence yields at most
    * 255 bytes per byte, a zstd block at most 128 KB per 4 bytes (an RLE block), a msgpack byte at
    * most 6 bytes of JSON ({@code false,} or an escaped control character) plus a closing bracket, an
-   * fsst code at most 8 bytes.
+   * fsst code at most 8 bytes, a json payload its model shape and at most 26 bytes per byte (a
+   * one-byte millisecond time).
    */
   private static long mostDecodable(int codec, int payload) {
     long zstd = 32_768L * payload + 64;
@@ -184,6 +190,8 @@ public final class ValueCodecs {
         return 7L * payload + 16;
       case Envelope.FSST:
         return (long) SymbolTable.MAX_SYMBOL_LENGTH * payload;
+      case Envelope.JSON:
+        return JsonModel.MAX_SHAPE_BYTES + (long) JsonModel.MAX_EXPANSION * payload;
       default:
         return 7L * zstd + 16;
     }
@@ -215,7 +223,7 @@ public final class ValueCodecs {
   public Encoder encoder(CodecKind kind, int zstdLevel, int minSize, int dictId) {
     if (kind == null || kind == CodecKind.AUTO) {
       throw new IllegalArgumentException("kind: " + kind
-          + " (expected: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict or fsst; resolve auto with AutoSelector)");
+          + " (expected: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst or json; resolve auto with AutoSelector)");
     }
     if (zstdLevel < Zstd.minCompressionLevel() || zstdLevel > Zstd.maxCompressionLevel()) {
       throw new IllegalArgumentException("zstdLevel: " + zstdLevel + " (expected: " + Zstd.minCompressionLevel()

@@ -35,7 +35,7 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
 
   /** The codecs a rule may name (see io.compactor.codec.CodecKind). */
   public static final java.util.List<String> CODECS =
-      java.util.List.of("lz4", "zstd", "zstd-dict", "msgpack", "msgpack+zstd-dict", "fsst", "auto");
+      java.util.List.of("lz4", "zstd", "zstd-dict", "msgpack", "msgpack+zstd-dict", "fsst", "json", "auto");
 
   /**
    * How a rule's values are compressed.

@@ -18,7 +18,7 @@ class CodecKindTest {
   @Test
   void parse_unknown_namesTheExpectedValues() {
     assertThatThrownBy(() -> CodecKind.parse("gzip")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("codec: 'gzip' (expected: one of lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst, auto)");
+        .hasMessage("codec: 'gzip' (expected: one of lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst, json, auto)");
     assertThatThrownBy(() -> CodecKind.parse(null)).isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -27,6 +27,7 @@ class CodecKindTest {
     assertThat(CodecKind.ZSTD_DICT.usesDictionary()).isTrue();
     assertThat(CodecKind.MSGPACK_ZSTD_DICT.usesDictionary()).isTrue();
     assertThat(CodecKind.FSST.usesDictionary()).as("its symbol table, stored like a dictionary").isTrue();
+    assertThat(CodecKind.JSON.usesDictionary()).as("its model, stored like a dictionary").isTrue();
     assertThat(CodecKind.ZSTD.usesDictionary()).isFalse();
     assertThat(CodecKind.MSGPACK.usesDictionary()).isFalse();
     assertThat(CodecKind.AUTO.usesDictionary()).isFalse();

@@ -63,6 +63,28 @@ class EnvelopeGoldenTest {
   }
 
   @Test
+  void json_shapeAndTypedValues() throws CodecException {
+    // Fixtures.MODEL: shape 1 is ADA's; "name" and "email" use Fixtures.TABLE, other strings are bytes
+    String ada = "fc170b6c" // json, model 11, 108 bytes
+        + "01" // shape 1
+        + "54" // id 42 (zigzag 84)
+        + "020001" // name: 2 codes, "Ada " "Lovelace"
+        + "0606ff6406040" + "5" // email: 6 codes, "a" escaped-d "a" "@example" ".com"
+        + "01" // active: true
+        + "05616c706861" + "0462657461" // tags: "alpha", "beta" as bytes
+        + "ac02"; // score 1.50: two decimals, 150 (zigzag 300)
+    String grace = "fc170b59" // 89 bytes
+        + "00" + "31" + "7b226964223a022c226e616d65223a012c22656d61696c223a012c22616374697665223a0a2c2274616773223a5b015d7d"
+        + "0e" + "020203" + "09ff670a06ff63070405" + "00" + "0462657461"; // an inline shape, then 7, names, false, "beta"
+    assertGolden(ada, Fixtures.ADA);
+    assertGolden(grace, GRACE);
+    Encoder e = codecs.encoder(CodecKind.JSON, 3, 0, Fixtures.MODEL_ID);
+    assertThat(hex(e.encode(Fixtures.ADA))).isEqualTo(ada);
+    assertThat(hex(e.encode(GRACE))).isEqualTo(grace);
+    assertThat(hex(codecs.encoder(CodecKind.JSON, 3, 0, 0).encode(HELLOS))).as("no model yet: zstd").startsWith("fc122f");
+  }
+
+  @Test
   void fsst_symbolCodes() throws CodecException {
     // Fixtures.TABLE: 0 "Ada ", 1 "Lovelace", 4 "@example", 5 ".com", 6 "a", 7 "e", 10 "r"; 0xff escapes a byte
     byte[] ada = Fixtures.utf8("Ada Lovelace");

@@ -3,7 +3,9 @@ package io.compactor.codec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /** Fixed inputs shared by the codec tests. */
@@ -18,8 +20,15 @@ final class Fixtures {
   static final byte[] TABLE = SymbolTable.of(List.of(utf8("Ada "), utf8("Lovelace"), utf8("Grace "), utf8("Hopper"),
       utf8("@example"), utf8(".com"), utf8("a"), utf8("e"), utf8("o"), utf8(" "), utf8("r"))).serialize();
 
+  /**
+   * A fixed json model ({@link #MODEL}): one shape, {@link #ADA}'s, and {@link #TABLE} for the strings under
+   * "name" and "email".
+   */
+  static final int MODEL_ID = 11;
+
   static final byte[] ADA = utf8("{\"id\":42,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\",\"active\":true,"
       + "\"tags\":[\"alpha\",\"beta\"],\"score\":1.50}");
+  static final byte[] MODEL = model();
   static final byte[] GRACE = utf8("{\"id\":7,\"name\":\"Grace Hopper\",\"email\":\"grace@example.com\","
       + "\"active\":false,\"tags\":[\"beta\"]}");
   static final byte[] HELLOS = utf8("hello hello hello hello hello hello hello hello");
@@ -35,6 +44,18 @@ final class Fixtures {
 
   private Fixtures() {}
 
+  private static byte[] model() {
+    try {
+      SymbolTable table = SymbolTable.parse(TABLE);
+      Map<String, SymbolTable> tables = new LinkedHashMap<>();
+      tables.put("name", table);
+      tables.put("email", table);
+      return JsonModel.of(List.of(JsonModel.shapeOf(ADA)), tables).serialize();
+    } catch (CodecException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
@@ -48,12 +69,12 @@ final class Fixtures {
   }
 
   /**
-   * Codecs knowing {@link #RAW_DICT} as ids {@link #RAW_DICT_ID} and {@link #BIG_DICT_ID}, and {@link #TABLE}
-   * as {@link #TABLE_ID}.
+   * Codecs knowing {@link #RAW_DICT} as ids {@link #RAW_DICT_ID} and {@link #BIG_DICT_ID}, {@link #TABLE}
+   * as {@link #TABLE_ID} and {@link #MODEL} as {@link #MODEL_ID}.
    */
   static ValueCodecs codecs(long maxDecodedBytes) {
     return new ValueCodecs(id -> id == RAW_DICT_ID || id == BIG_DICT_ID ? RAW_DICT.clone()
-        : id == TABLE_ID ? TABLE.clone() : null, maxDecodedBytes);
+        : id == TABLE_ID ? TABLE.clone() : id == MODEL_ID ? MODEL.clone() : null, maxDecodedBytes);
   }
 
   /** {@code n} short strings: names ("Ada Lovelace") and e-mail addresses, seeded. */

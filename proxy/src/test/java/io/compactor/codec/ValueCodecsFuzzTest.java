@@ -56,10 +56,13 @@ class ValueCodecsFuzzTest {
       if (r.nextBoolean() && b.length > 3) {
         b[2] = (byte) r.nextInt(64); // small declared lengths, so payloads get decoded
       }
-      if ((b[1] & 0x0F) == 3 || (b[1] & 0x0F) == 5 || (b[1] & 0x0F) == 6) {
+      int codec = b[1] & 0x0F;
+      if (codec == 3 || codec == 5 || codec == 6 || codec == 7) {
         if (r.nextBoolean() && b.length > 3) {
           // a known dictionary (mostly of the right kind), so the decoder sees the payload
-          b[2] = (byte) (((b[1] & 0x0F) == 6) == (r.nextInt(4) != 0) ? Fixtures.TABLE_ID : RAW_DICT_ID);
+          int right = codec == 6 ? Fixtures.TABLE_ID : codec == 7 ? Fixtures.MODEL_ID : RAW_DICT_ID;
+          int[] any = {Fixtures.TABLE_ID, Fixtures.MODEL_ID, RAW_DICT_ID};
+          b[2] = (byte) (r.nextInt(4) != 0 ? right : any[r.nextInt(3)]);
           b[3] = (byte) r.nextInt(100);
         }
       }
@@ -74,7 +77,7 @@ class ValueCodecsFuzzTest {
     List<Encoder> encoders = List.of(codecs.encoder(CodecKind.LZ4, 3, 0, 0), codecs.encoder(CodecKind.ZSTD, 3, 0, 0),
         codecs.encoder(CodecKind.ZSTD_DICT, 3, 0, RAW_DICT_ID), codecs.encoder(CodecKind.MSGPACK, 3, 0, 0),
         codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, 0, RAW_DICT_ID),
-        codecs.encoder(CodecKind.FSST, 3, 0, Fixtures.TABLE_ID));
+        codecs.encoder(CodecKind.FSST, 3, 0, Fixtures.TABLE_ID), codecs.encoder(CodecKind.JSON, 3, 0, Fixtures.MODEL_ID));
     List<byte[]> values = new ArrayList<>(Fixtures.profiles(5, 6));
     values.addAll(Fixtures.namesAndEmails(5, 6));
     values.add(Fixtures.ADA);

@@ -29,6 +29,8 @@ class ValueCodecsRoundTripTest {
     out.add(codecs.encoder(CodecKind.MSGPACK_ZSTD_DICT, 3, minSize, 0));
     out.add(codecs.encoder(CodecKind.FSST, 3, minSize, Fixtures.TABLE_ID));
     out.add(codecs.encoder(CodecKind.FSST, 3, minSize, 0));
+    out.add(codecs.encoder(CodecKind.JSON, 3, minSize, Fixtures.MODEL_ID));
+    out.add(codecs.encoder(CodecKind.JSON, 3, minSize, 0));
     return out;
   }
 

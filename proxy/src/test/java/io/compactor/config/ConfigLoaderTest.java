@@ -604,7 +604,7 @@ class ConfigLoaderTest {
       "[{name: m, pattern: 'a:*', strategy: bucket, fields-per-bucket: 1}] | rules[0] (m).fields-per-bucket: 1",
       "[{name: m, pattern: 'a:*', strategy: bucket}, {name: m, pattern: 'b:*', strategy: bucket}] | rules[1] (m).name: 'm' (expected: a name no other rule has)",
       "{name: m}                                                   | rules: expected a list of rules",
-      "[{name: z, pattern: 'a:*', strategy: compress}]             | rules[0] (z).codec: missing (expected one of: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst, auto)",
+      "[{name: z, pattern: 'a:*', strategy: compress}]             | rules[0] (z).codec: missing (expected one of: lz4, zstd, zstd-dict, msgpack, msgpack+zstd-dict, fsst, json, auto)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: gzip}] | rules[0] (z).codec: 'gzip' (expected one of: lz4, zstd",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, level: 30}] | rules[0] (z).level: 30 (expected: 1..19)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, buckets: 4}] | rules[0] (z).buckets: set on a compress rule (expected: only on bucket rules)",

@@ -164,8 +164,8 @@ public final class Dictionaries {
         kind = choice.chosen().kind();
         log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
             String.format("%.3f", choice.chosen().ratio()), choice.tried());
-        if (kind == CodecKind.FSST || (kind.usesMsgpack() && kind.usesDictionary())) {
-          // fsst's symbol table, or a dictionary on the packed form the values will have
+        if (kind == CodecKind.FSST || kind == CodecKind.JSON || (kind.usesMsgpack() && kind.usesDictionary())) {
+          // fsst's symbol table, json's model, or a dictionary on the packed form the values will have
           dict = DictionaryTrainer.train(samples, size, kind);
         }
       } else {
