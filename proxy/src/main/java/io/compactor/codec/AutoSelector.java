@@ -37,26 +37,49 @@ public final class AutoSelector {
   public record Choice(Candidate chosen, List<Candidate> tried) {}
 
   /**
-   * Tries lz4, zstd (levels 1 and 3), zstd-dict and msgpack+zstd-dict when a dictionary is given,
-   * msgpack and json (with a model trained on the samples) when most samples are packable JSON, and fsst with a symbol table trained on the samples
-   * (deterministic: training again on the same samples gives the same table); picks the smallest ratio
-   * among those encoding at {@code minMbPerSecond} or faster, lz4 when none does.
+   * Splits {@code samples} in two halves at random (seeded): a zstd dictionary of {@code dictBytes} (when zstd
+   * can train one), fsst's table and json's model are trained on one half and every candidate is measured
+   * on the other, so a dictionary that holds whole sampled values is not credited with them.
    *
-   * @param samples the values to measure on (not empty)
-   * @param dictionaryOrNull a dictionary trained on such values, or null
+   * @param samples the rule's sampled values
+   * @throws CodecException when there are fewer than 2 samples
    */
-  public static Choice choose(List<byte[]> samples, byte[] dictionaryOrNull, double minMbPerSecond) {
-    return choose(samples, dictionaryOrNull, minMbPerSecond, 0);
+  public static Choice chooseHeldOut(List<byte[]> samples, int dictBytes, double minMbPerSecond,
+      double maxMicrosPerValue) throws CodecException {
+    if (samples.size() < 2) {
+      throw new CodecException("cannot choose a codec from " + samples.size() + " sampled values (expected: at least 2)");
+    }
+    // a seeded shuffle, not every other value: samples may alternate between kinds of values
+    List<byte[]> shuffled = new ArrayList<>(samples);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(shuffled.size()));
+    List<byte[]> training = shuffled.subList(0, shuffled.size() / 2);
+    List<byte[]> measured = shuffled.subList(shuffled.size() / 2, shuffled.size());
+    byte[] dict;
+    try {
+      dict = DictionaryTrainer.train(training, dictBytes);
+    } catch (CodecException e) { // too little for zstd: the other candidates still run
+      dict = null;
+    }
+    return choose(training, measured, dict, minMbPerSecond, maxMicrosPerValue);
   }
 
   /**
-   * Like {@link #choose(List, byte[], double)}, where a candidate taking at most {@code maxMicrosPerValue}
-   * per value is fast enough whatever its MB/s (for short values the cost per value is what counts).
+   * Tries lz4, zstd (levels 1 and 3), zstd-dict and msgpack+zstd-dict when a dictionary is given,
+   * msgpack and json (with a model trained on {@code training}) when most measured values are packable
+   * JSON, and fsst with a symbol table trained on {@code training} (deterministic: training again on the
+   * same values gives the same table); picks the smallest ratio among those encoding at
+   * {@code minMbPerSecond} or faster, or at {@code maxMicrosPerValue} or less per value (for short values
+   * the cost per value is what counts); lz4 when none does.
+   *
+   * @param training the values the dictionary was trained on, and fsst and json train on
+   * @param measured the values every candidate is measured on (not empty)
+   * @param dictionaryOrNull a zstd dictionary trained on {@code training}, or null
    */
-  public static Choice choose(List<byte[]> samples, byte[] dictionaryOrNull, double minMbPerSecond,
-      double maxMicrosPerValue) {
+  public static Choice choose(List<byte[]> training, List<byte[]> measured, byte[] dictionaryOrNull,
+      double minMbPerSecond, double maxMicrosPerValue) {
+    List<byte[]> samples = measured;
     if (samples.isEmpty()) {
-      throw new IllegalArgumentException("samples: empty (expected: at least one value)");
+      throw new IllegalArgumentException("measured: empty (expected: at least one value)");
     }
     ValueCodecs codecs = new ValueCodecs(DictionarySource.none(), Envelope.MAX_ARRAY);
     boolean dict = dictionaryOrNull != null && dictionaryOrNull.length > 0;
@@ -79,14 +102,14 @@ public final class AutoSelector {
     }
     if (json) {
       try {
-        codecs.putDictionary(TRIAL_MODEL_ID, DictionaryTrainer.train(samples, 0, CodecKind.JSON));
+        codecs.putDictionary(TRIAL_MODEL_ID, DictionaryTrainer.train(training, 0, CodecKind.JSON));
         tried.add(measure(codecs.encoder(CodecKind.JSON, 3, 0, TRIAL_MODEL_ID), samples));
       } catch (CodecException e) {
         // too few compact JSON samples for a model: json is not a candidate
       }
     }
     try {
-      codecs.putDictionary(TRIAL_TABLE_ID, DictionaryTrainer.trainSymbols(samples));
+      codecs.putDictionary(TRIAL_TABLE_ID, DictionaryTrainer.trainSymbols(training));
       tried.add(measure(codecs.encoder(CodecKind.FSST, 3, 0, TRIAL_TABLE_ID), samples));
     } catch (CodecException e) {
       // too few samples for a table: fsst is not a candidate

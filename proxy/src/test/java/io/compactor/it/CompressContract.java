@@ -24,7 +24,8 @@ abstract class CompressContract {
       + " {name: json, pattern: 'json:*', strategy: compress, codec: msgpack},"
       + " {name: media, pattern: 'media:*', strategy: bucket},"
       + " {name: bz, pattern: 'bz:*', strategy: bucket, codec: zstd, buckets: 8},"
-      + " {name: nm, pattern: 'nm:*', strategy: bucket, codec: fsst, train-after: 100}]";
+      + " {name: nm, pattern: 'nm:*', strategy: bucket, codec: fsst, train-after: 100},"
+      + " {name: js, pattern: 'js:*', strategy: compress, codec: json, train-after: 100}]";
 
   abstract ProxyEnvironment env();
 
@@ -434,6 +435,111 @@ abstract class CompressContract {
     String f = first[i % first.length];
     String l = last[(i / first.length) % last.length];
     return i % 2 == 0 ? f + " " + l : f.toLowerCase() + "." + l.toLowerCase() + (i % 97) + "@example.com";
+  }
+
+  /**
+   * A session-like compact JSON document with every kind of value the json codec has a form for (times,
+   * an address, a UUID, a token, decimals) and some it keeps as text.
+   */
+  static String session(int i) {
+    Random r = new Random(i);
+    byte[] token = new byte[18];
+    r.nextBytes(token);
+    String[] names = {"Ada Lovelace", "Grace Hopper", "Alan Turing", "Barbara Liskov", "Donald Knuth"};
+    StringBuilder sb = new StringBuilder("{\"userId\":").append(1_000_000 + r.nextInt(9_000_000))
+        .append(",\"name\":\"").append(names[r.nextInt(names.length)]).append('"')
+        .append(",\"email\":\"user").append(r.nextInt(100_000)).append("@example.com\"")
+        .append(",\"roles\":[\"user\"").append(r.nextBoolean() ? ",\"admin\"]" : "]")
+        .append(",\"createdAt\":\"2026-11-").append(10 + r.nextInt(18)).append("T0").append(r.nextInt(10))
+        .append(":1").append(r.nextInt(10)).append(":2").append(r.nextInt(10)).append("Z\"")
+        .append(",\"seen\":\"2026-12-01T10:00:0").append(r.nextInt(10)).append('.').append(100 + r.nextInt(900)).append("Z\"")
+        .append(",\"ip\":\"10.").append(r.nextInt(256)).append('.').append(r.nextInt(256)).append('.').append(r.nextInt(256)).append('"')
+        .append(",\"device\":\"").append(new java.util.UUID(r.nextLong(), r.nextLong())).append('"')
+        .append(",\"csrf\":\"").append(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token))
+        .append("\",\"cart\":{\"total\":").append(r.nextInt(50_000)).append('.').append(10 + r.nextInt(90))
+        .append(",\"rate\":1.5e-3,\"note\":null,\"gift\":").append(r.nextBoolean()).append("}}");
+    return sb.toString();
+  }
+
+  @Test
+  void jsonCodec_trainedModel_sameReplies_storedAsShapes() throws Exception {
+    try (RespClient proxy = env().proxyClient()) {
+      for (int i = 0; i < 150; i++) {
+        proxy.call("SET", "js:train" + i, session(i));
+      }
+      env().awaitUpstream(s -> s.contains(" json\r\n"), "a json model for rule js", "GET", "__rc:d:rule:js");
+    }
+    List<String> values = new ArrayList<>();
+    for (int i = 1000; i < 1010; i++) {
+      values.add(session(i));
+    }
+    values.add(json(3)); // a shape the model has not seen: carried inline
+    values.add("{ \"spaced\": \"" + text(200, 1) + "\" }"); // not compact: zstd
+    values.add(text(300, 2));
+    values.add("{\"short\":1}");
+    values.add("[]");
+    values.add("42");
+    try (Differential d = env().differential()) {
+      int n = 0;
+      for (String v : values) {
+        String k = "js:" + n++;
+        d.exact("SET", k, v);
+        d.exact("GET", k);
+        d.exact("STRLEN", k);
+        d.exact("GETRANGE", k, "3", "40");
+        d.exact("BITCOUNT", k);
+        d.exact("APPEND", k, " ");
+        d.exact("GET", k);
+        d.exact("SET", k, v, "EX", "100", "GET");
+        d.exact("TTL", k);
+        d.exact("SETRANGE", k, "1", "\"");
+        d.exact("GETEX", k, "PERSIST");
+        d.exact("SET", k, v);
+        d.exact("MGET", k, "js:none", "js:0");
+        d.exact("HSET", "js:h", "f" + n, v);
+        d.exact("RPUSH", "js:l", v);
+      }
+      unordered(d, "HGETALL", "js:h"); // the proxy's compressed hash is a listpack, the direct one a hashtable
+      List<String> fields = new ArrayList<>(List.of("HMGET", "js:h", "nope"));
+      for (int i = 1; i <= n; i++) {
+        fields.add("f" + i);
+      }
+      d.exact(fields.toArray(new String[0]));
+      d.exact("LRANGE", "js:l", "0", "-1");
+      d.exact("LPOP", "js:l");
+      List<String[]> pipeline = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        pipeline.add(new String[] {"SET", "js:p" + (i % 7), session(2000 + i)});
+        pipeline.add(new String[] {"GET", "js:p" + ((i + 3) % 7)});
+      }
+      d.pipeline(pipeline);
+      d.exact("MULTI");
+      d.exact("SET", "js:t", session(3000));
+      d.exact("GET", "js:t");
+      d.exact("GETDEL", "js:0");
+      d.exact("EXEC");
+    }
+    try (RespClient proxy = env().proxyClient(); RespClient upstream = env().upstreamClient()) {
+      long logical = 0;
+      long stored = 0;
+      for (int i = 4000; i < 4050; i++) {
+        String v = session(i);
+        proxy.call("SET", "js:s" + i, v);
+        byte[] s = body(upstream.call("GET", "js:s" + i));
+        assertThat(s[1]).as("codec byte of %s", RespClient.show(s)).isEqualTo((byte) 0x17);
+        logical += v.length();
+        stored += s.length;
+      }
+      assertThat(stored).as("json-coded bytes vs the documents").isLessThan(logical * 35 / 100);
+    }
+    // a proxy that never saw the model loads it from Redis and reads every value
+    env().proxy().close();
+    env().startProxy();
+    try (RespClient proxy = env().proxyClient()) {
+      for (int i = 4000; i < 4050; i += 7) {
+        assertThat(body(proxy.call("GET", "js:s" + i))).isEqualTo(b(session(i)));
+      }
+    }
   }
 
   /** Writes 150 names and e-mail addresses through rule nm and waits for its symbol table. */

@@ -21,6 +21,7 @@ class DictionaryIT {
           + " {name: d, pattern: 'd:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: f, pattern: 'f:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: a, pattern: 'a:*', strategy: bucket, codec: auto, train-after: 200},"
+          + " {name: j, pattern: 'j:*', strategy: compress, codec: auto, train-after: 200},"
           + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
 
   private static HttpResponse<String> post(String path) throws Exception {
@@ -160,6 +161,25 @@ class DictionaryIT {
       }
       String v = CompressContract.person(12);
       assertThat(CompressContract.body(proxy.call("GETRANGE", "a:11", "0", "-1"))).isEqualTo(v.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** {@code auto} on session-like JSON documents: json is the smallest candidate and fast enough. */
+  @Test
+  void auto_jsonDocuments_picksJson_valuesReadBack() throws Exception {
+    try (RespClient proxy = ENV.proxyClient(); RespClient upstream = ENV.upstreamClient()) {
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "j:" + i, CompressContract.session(i));
+      }
+      ENV.awaitUpstream(s -> s.contains(" json\r\n"), "auto choosing json for rule j", "GET", "__rc:d:rule:j");
+      for (int i = 0; i < 300; i++) {
+        proxy.call("SET", "j:" + i, CompressContract.session(i + 1));
+      }
+      for (int i = 0; i < 300; i += 7) {
+        assertThat(CompressContract.body(proxy.call("GET", "j:" + i)))
+            .isEqualTo(CompressContract.session(i + 1).getBytes(StandardCharsets.UTF_8));
+        assertThat(CompressContract.body(upstream.call("GET", "j:" + i))[1]).as("codec byte").isEqualTo((byte) 0x17);
+      }
     }
   }
 }

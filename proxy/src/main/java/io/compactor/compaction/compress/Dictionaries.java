@@ -154,20 +154,14 @@ public final class Dictionaries {
     byte[] dict;
     try {
       if (kind == CodecKind.AUTO) {
-        try {
-          dict = DictionaryTrainer.train(samples, size);
-        } catch (CodecException e) { // too little for zstd: the other candidates (fsst among them) still run
-          log.info("rule '{}': auto measures without a zstd dictionary: {}", rule.name(), e.getMessage());
-          dict = null;
-        }
-        AutoSelector.Choice choice = AutoSelector.choose(samples, dict, AUTO_MIN_MB_PER_SECOND, AUTO_MAX_MICROS_PER_VALUE);
+        AutoSelector.Choice choice = AutoSelector.chooseHeldOut(samples, size, AUTO_MIN_MB_PER_SECOND,
+            AUTO_MAX_MICROS_PER_VALUE);
         kind = choice.chosen().kind();
-        log.info("rule '{}': auto chose {} (ratio {}) among {}", rule.name(), kind.configName(),
-            String.format("%.3f", choice.chosen().ratio()), choice.tried());
-        if (kind == CodecKind.FSST || kind == CodecKind.JSON || (kind.usesMsgpack() && kind.usesDictionary())) {
-          // fsst's symbol table, json's model, or a dictionary on the packed form the values will have
-          dict = DictionaryTrainer.train(samples, size, kind);
-        }
+        log.info("rule '{}': auto chose {} (ratio {}, measured on values it did not train on) among {}", rule.name(),
+            kind.configName(), String.format("%.3f", choice.chosen().ratio()), choice.tried());
+        // the chosen kind's dictionary (zstd's, fsst's table, json's model, or one on the packed form the
+        // values will have), trained on the whole sample; none for a codec that takes none
+        dict = kind.usesDictionary() ? DictionaryTrainer.train(samples, size, kind) : null;
       } else {
         dict = DictionaryTrainer.train(samples, size, kind);
       }
@@ -176,7 +170,7 @@ public final class Dictionaries {
           e.getMessage());
       return;
     }
-    int id = 0; // 0: auto chose a codec that takes no dictionary, and zstd could not train one
+    int id = 0; // 0: auto chose a codec that takes no dictionary
     if (dict != null) {
       restoreIfLost(store);
       do { // never an id this proxy has used, nor one another proxy stored
