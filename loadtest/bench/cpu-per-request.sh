@@ -3,7 +3,8 @@
 # per GET, and Redis's own CPU per GET straight and behind the proxy, in one run against one throwaway
 # redis-server. Noise is lower than for throughput, which makes it the better yardstick for tuning.
 #
-#   loadtest/bench/cpu-per-request.sh                        # 1M GETs, 50 clients, no pipelining
+#   loadtest/bench/cpu-per-request.sh                        # 1M GETs, 50 clients, no pipelining (of a
+#                                                            # value SET through the proxy first)
 #   JAVA_OPTS=-Dio.netty.leakDetection.level=simple loadtest/bench/cpu-per-request.sh
 #
 #   TEST=set KEYSPACE=100000 loadtest/bench/cpu-per-request.sh --set "rules=[{name: key, pattern: 'key:*', strategy: bucket}]"
@@ -11,13 +12,14 @@
 #
 # Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), TEST
 # (get: a redis-benchmark test name), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this
-# many; unset = one key), JAVA_OPTS.
+# many; unset = one key), DATA_SIZE (redis-benchmark -d: value bytes, 3), JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-1000000}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-1}
 TEST=${TEST:-get}
+DATA_SIZE=${DATA_SIZE:-3}
 RANDOM_KEYS=(); [ -n "${KEYSPACE:-}" ] && RANDOM_KEYS=(-r "$KEYSPACE")
 JAR=proxy/target/redis-compactor.jar
 [ -f "$JAR" ] || mvn -q -DskipTests package
@@ -42,11 +44,17 @@ done
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # utime stime, in clock ticks
 hz=$(getconf CLK_TCK)
-bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t "$TEST" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q 2>/dev/null \
+bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t "$TEST" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q 2>/dev/null \
   | tr '\r' '\n' | awk -v t="$(echo "$TEST" | tr a-z A-Z)" '$1 == t":" && $2+0 > 0 {print $2}'; }
 
 echo "warming up the proxy..." >&2
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t "$TEST" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+if [ "$TEST" = get ]; then # something to read: the same keys, written through the proxy (so rules apply)
+  redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "${KEYSPACE:-1}" -t set -d "$DATA_SIZE" \
+    "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+  [ -z "${KEYSPACE:-}" ] || redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n $(( KEYSPACE * 5 )) -t set \
+    -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+fi
+redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t "$TEST" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
 
 read -r ru0 rs0 < <(ticks "$redis_pid")
 direct_rps=$(bench "$redis_port")

@@ -134,7 +134,7 @@ public final class LoadTestMain implements Callable<Integer> {
         + " {name: clogins, pattern: 'counter:user:*:logins', strategy: bucket},"
         + " {name: cplays, pattern: 'counter:video:*:plays', strategy: bucket},"
         + " {name: cshares, pattern: 'counter:post:*:shares', strategy: bucket},"
-        + " {name: sessions, pattern: 'session:*', strategy: compress, codec: zstd-dict},"
+        + " {name: sessions, pattern: 'session:*', strategy: compress, codec: json},"
         + " {name: pages, pattern: 'page:*', strategy: compress, codec: zstd-dict}]";
   }
 
@@ -288,7 +288,8 @@ public final class LoadTestMain implements Callable<Integer> {
         notes.add("The proxy runs with the rules given by --proxy-set rules=... (see proxy settings above)." + claimed);
       } else if (!noRules) {
         notes.add("The proxy runs with bucket rules for the small-value datasets (small, small-ttl, counters) and "
-            + "compression rules (zstd with a dictionary trained on the first 1,000 values) for sessions and text; "
+            + "compression rules for sessions (json: shapes and per-field symbol tables) and text (zstd with a "
+            + "dictionary), each trained on the first 1,000 values; "
             + "visitors pass through." + claimed);
       } else {
         notes.add("The proxy runs without rules (--no-rules): memory through the proxy is expected to equal direct.");

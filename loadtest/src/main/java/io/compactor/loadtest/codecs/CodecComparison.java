@@ -89,6 +89,14 @@ public final class CodecComparison implements Callable<Integer> {
     // fsst: a symbol table for short strings (no level, no dictionary size)
     codecs.putDictionary(id, DictionaryTrainer.trainSymbols(sample));
     report(codecs, vals, CodecKind.FSST, 3, id, 0);
+    // json: shapes and per-path symbol tables, when the sample holds compact JSON
+    id++;
+    try {
+      codecs.putDictionary(id, DictionaryTrainer.train(sample, 0, CodecKind.JSON));
+      report(codecs, vals, CodecKind.JSON, 3, id, 0);
+    } catch (CodecException e) {
+      System.out.printf("%-20s %s%n", "json", "- (" + e.getMessage() + ")");
+    }
     return 0;
   }
 
@@ -108,7 +116,8 @@ public final class CodecComparison implements Callable<Integer> {
     }
     long t2 = System.nanoTime();
     System.out.printf("%-20s %8s %9s %7.1f %11.1f %11.1f%n", kind.configName(),
-        kind == CodecKind.FSST || kind == CodecKind.LZ4 ? "-" : Integer.toString(level), kb == 0 ? "-" : kb,
+        kind == CodecKind.FSST || kind == CodecKind.JSON || kind == CodecKind.LZ4 ? "-" : Integer.toString(level),
+        kb == 0 ? "-" : kb,
         bytes / (double) vals.size(), (t1 - t0) / 1000.0 / vals.size(), (t2 - t1) / 1000.0 / vals.size());
   }
 }
