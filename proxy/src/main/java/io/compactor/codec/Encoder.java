@@ -94,6 +94,47 @@ public final class Encoder {
     return escape ? raw(value) : value;
   }
 
+  /**
+   * Whether {@link #encodeBuffer} takes this encoder's values: lz4 and zstd without a dictionary, which
+   * compress straight from a request's buffer.
+   */
+  public boolean takesBuffers() {
+    return kind == CodecKind.LZ4 || kind == CodecKind.ZSTD;
+  }
+
+  /**
+   * Like {@link #encode} for the remaining bytes of {@code value} (a direct buffer, not changed), for an
+   * encoder that {@link #takesBuffers()}, a value of at least {@link #minSize()} bytes that does not start
+   * like an envelope: the envelope when strictly smaller, else null (store the value as it is).
+   */
+  public byte[] encodeBuffer(java.nio.ByteBuffer value) {
+    int n = value.remaining();
+    if (!value.isDirect() || n < Math.max(minSize, 2) || value.get(value.position()) == Envelope.MAGIC || !takesBuffers()) {
+      throw new IllegalArgumentException("encodeBuffer: a direct buffer of " + n + " bytes, " + kind.configName()
+          + " (expected: at least min-size " + minSize + ", not starting with 0xFC, lz4 or zstd)");
+    }
+    int codec = kind == CodecKind.LZ4 ? Envelope.LZ4 : Envelope.ZSTD;
+    int header = Envelope.headerSize(codec, 0, n);
+    try {
+      ZstdContexts ctx = ZstdContexts.get();
+      if (codec == Envelope.LZ4) {
+        int bound = codecs.lz4().maxCompressedLength(n);
+        byte[] buf = ctx.scratch(header + bound);
+        int c = codecs.lz4().compress(value, value.position(), n, java.nio.ByteBuffer.wrap(buf), header, bound);
+        return finish(buf, codec, 0, n, header + c, n);
+      }
+      long bound = Zstd.compressBound(n);
+      if (header + bound > Envelope.MAX_ARRAY) {
+        return null;
+      }
+      byte[] buf = ctx.scratch(header + (int) bound);
+      int c = ctx.compressDirect(value, buf, header, level);
+      return finish(buf, codec, 0, n, header + c, n);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private byte[] msgpackZstd(byte[] value, int limit) {
     PreparedDictionary d = dictionary();
     byte[] packed = MsgpackJson.pack(value);

@@ -1,5 +1,7 @@
 package io.compactor.codec;
 
+import java.nio.ByteBuffer;
+
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
@@ -29,6 +31,7 @@ final class ZstdContexts {
   private int level = Integer.MIN_VALUE;
   private ZstdDictCompress loadedCompressDict;
   private byte[] scratch = new byte[4096];
+  private ByteBuffer directScratch = ByteBuffer.allocateDirect(4096);
 
   private ZstdContexts() {
     AutoCloseable[] contexts = {compress, compressWithDict, decompress, decompressWithDict};
@@ -86,6 +89,34 @@ final class ZstdContexts {
       }
     }
     return ctx.compressByteArray(dst, dstOff, dst.length - dstOff, src, 0, srcLen);
+  }
+
+  /**
+   * Compresses {@code src}'s remaining bytes (a direct buffer; its position is left as it is) without a
+   * dictionary into {@code dst[dstOff..]}, which has room for {@code Zstd.compressBound(src.remaining())},
+   * through a direct scratch buffer of this thread; returns the compressed size.
+   */
+  int compressDirect(ByteBuffer src, byte[] dst, int dstOff, int level) {
+    if (this.level != level) {
+      compress.setLevel(level);
+      this.level = level;
+    }
+    int room = dst.length - dstOff;
+    ByteBuffer out = directScratch(room);
+    int n = compress.compressDirectByteBuffer(out, 0, room, src, src.position(), src.remaining());
+    out.get(0, dst, dstOff, n);
+    return n;
+  }
+
+  private ByteBuffer directScratch(int n) {
+    if (directScratch.capacity() >= n) {
+      return directScratch;
+    }
+    ByteBuffer b = ByteBuffer.allocateDirect(n);
+    if (n <= KEEP_SCRATCH_BYTES) {
+      directScratch = b;
+    }
+    return b;
   }
 
   /**

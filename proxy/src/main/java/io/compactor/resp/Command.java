@@ -121,6 +121,14 @@ public final class Command {
     return buf.getByte(start + offsets[i] + j);
   }
 
+  /**
+   * Argument {@code i} as a {@link java.nio.ByteBuffer} over the request's bytes (no copy when the
+   * request sits in one buffer); valid while this command is, and not to be written to.
+   */
+  public java.nio.ByteBuffer argNioBuffer(int i) {
+    return buf.nioBuffer(start + offsets[i], lengths[i]);
+  }
+
   /** A copy of argument {@code i}. */
   public byte[] arg(int i) {
     byte[] out = new byte[lengths[i]];

@@ -156,6 +156,42 @@ class ValueCodecsRoundTripTest {
     assertThat(codecs.decode(stored)).isEqualTo(fcSmall);
   }
 
+  /** lz4 and zstd compress straight from a request's (direct) buffer: the same envelope as from an array. */
+  @Test
+  void encodeBuffer_sameEnvelopeAsFromAnArray() throws CodecException {
+    Random r = new Random(7);
+    for (CodecKind kind : List.of(CodecKind.LZ4, CodecKind.ZSTD)) {
+      Encoder e = codecs.encoder(kind, 3, MIN_SIZE, 0);
+      assertThat(e.takesBuffers()).isTrue();
+      for (int n : new int[] {MIN_SIZE, 300, 4096, 70_000}) {
+        byte[] text = compressible(r, n);
+        text[0] = 'a';
+        byte[] noise = random(r, n);
+        noise[0] = 'x';
+        for (byte[] v : List.of(text, noise)) {
+          java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(n + 10);
+          direct.position(5);
+          direct.put(v);
+          direct.position(5).limit(5 + n);
+          byte[] fromBuffer = e.encodeBuffer(direct);
+          assertThat(direct.position()).as("position unchanged").isEqualTo(5);
+          byte[] fromArray = e.encode(v);
+          if (fromArray == v) {
+            assertThat(fromBuffer).as("%s, %d bytes of noise: not smaller", kind, n).isNull();
+          } else {
+            assertThat(fromBuffer).as("%s, %d bytes", kind, n).isEqualTo(fromArray);
+            assertThat(codecs.decode(fromBuffer)).isEqualTo(v);
+          }
+        }
+      }
+    }
+    assertThat(codecs.encoder(CodecKind.ZSTD_DICT, 3, 0, RAW_DICT_ID).takesBuffers()).isFalse();
+    assertThat(codecs.encoder(CodecKind.JSON, 3, 0, 0).takesBuffers()).isFalse();
+    java.nio.ByteBuffer envelopeLike = java.nio.ByteBuffer.allocateDirect(100).put(0, (byte) 0xFC);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> codecs.encoder(CodecKind.LZ4, 3, 0, 0).encodeBuffer(envelopeLike))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void roundTrip_incompressible_storedAsIs() {
     byte[] noise = random(new Random(1), 4096);

@@ -187,26 +187,35 @@ public final class CompressCompactor {
   }
 
   private Rewrite encodeValue(Command c, ByteBufAllocator alloc, int valueArg, CompressRule rule, boolean decodeReply) {
-    byte[][] a = args(c);
-    a[valueArg] = rule.encode(a[valueArg]);
+    CompressRule[] encodeWith = new CompressRule[valueArg + 1];
+    encodeWith[valueArg] = rule;
+    byte[][] a = args(c, encodeWith);
     Command out = Command.of(alloc, a);
     return decodeReply ? Rewrite.send(out, decodeBulk(a[1], rule)) : Rewrite.send(out);
   }
 
   private Rewrite encodeValues(Command c, ByteBufAllocator alloc, CompressRule[] owned) {
-    byte[][] a = args(c);
+    CompressRule[] encodeWith = new CompressRule[c.argc()];
     for (int k = 0; k < owned.length; k++) {
-      if (owned[k] != null) {
-        a[2 + 2 * k] = owned[k].encode(a[2 + 2 * k]);
-      }
+      encodeWith[2 + 2 * k] = owned[k];
     }
-    return Rewrite.send(Command.of(alloc, a));
+    return Rewrite.send(Command.of(alloc, args(c, encodeWith)));
   }
 
+  /** The arguments as arrays. */
   private static byte[][] args(Command c) {
+    return args(c, new CompressRule[0]);
+  }
+
+  /**
+   * The arguments as arrays; argument {@code i} encoded by {@code encodeWith[i]} when that is set (straight
+   * from the request's buffer when the codec can).
+   */
+  private static byte[][] args(Command c, CompressRule[] encodeWith) {
     byte[][] a = new byte[c.argc()][];
     for (int i = 0; i < a.length; i++) {
-      a[i] = c.arg(i);
+      CompressRule rule = i < encodeWith.length ? encodeWith[i] : null;
+      a[i] = rule == null ? c.arg(i) : rule.encode(c, i);
     }
     return a;
   }
@@ -235,11 +244,11 @@ public final class CompressCompactor {
   /** Encodes the arguments from {@code from} on, every {@code step}-th. */
   private static Rewrite encodeEvery(Command c, ByteBufAllocator alloc, CompressRule rule, int from, int step,
       ReplyTransform transform) {
-    byte[][] a = args(c);
-    for (int i = from; i < a.length; i += step) {
-      a[i] = rule.encode(a[i]);
+    CompressRule[] encodeWith = new CompressRule[c.argc()];
+    for (int i = from; i < encodeWith.length; i += step) {
+      encodeWith[i] = rule;
     }
-    return Rewrite.send(Command.of(alloc, a), transform);
+    return Rewrite.send(Command.of(alloc, args(c, encodeWith)), transform);
   }
 
   /** Sends {@code c} as it is; the values {@code where} selects in its reply are decoded. */

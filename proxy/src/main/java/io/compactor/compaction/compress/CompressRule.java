@@ -6,6 +6,7 @@ import io.compactor.codec.Sampler;
 import io.compactor.codec.ValueCodecs;
 import io.compactor.compaction.RuleStats;
 import io.compactor.config.RuleConfig;
+import io.compactor.resp.Command;
 
 /**
  * One compression rule at run time: the encoder its values get now, and (for dictionary and {@code auto}
@@ -82,6 +83,51 @@ public final class CompressRule {
     return config.compression().minSize();
   }
 
+  /** Values at least this long are compressed straight from the request's buffer when the codec can. */
+  static final int BUFFER_MIN_BYTES = 256;
+
+  /**
+   * What to store for argument {@code arg} of {@code c}, a value a client writes: as {@link #encode(byte[])},
+   * without first copying a long value out of the request's buffer when the codec compresses straight
+   * from it (lz4 and zstd, which keep no sample).
+   */
+  public byte[] encode(Command c, int arg) {
+    Encoder e = encoder;
+    int n = c.argLength(arg);
+    if (sampler != null || n < BUFFER_MIN_BYTES || n < minSize() || !e.takesBuffers() || c.argByte(arg, 0) == (byte) 0xFC
+        || looksNumeric(c, arg)) {
+      return encode(c.arg(arg));
+    }
+    java.nio.ByteBuffer value = c.argNioBuffer(arg);
+    if (!value.isDirect()) {
+      return encode(c.arg(arg));
+    }
+    byte[] out = e.encodeBuffer(value);
+    if (out == null) {
+      out = c.arg(arg);
+      stats.valueUncompressed(n, n, RuleStats.Uncompressed.NOT_SMALLER);
+    } else {
+      stats.valueCompressed(n, out.length);
+    }
+    windowLogical.add(n);
+    windowStored.add(out.length);
+    return out;
+  }
+
+  private static boolean looksNumeric(Command c, int arg) {
+    int n = c.argLength(arg);
+    for (int j = 0; j < n; j++) {
+      if (!numericByte(c.argByte(arg, j))) {
+        return false;
+      }
+    }
+    return n > 0;
+  }
+
+  private static boolean numericByte(byte b) {
+    return (b >= '0' && b <= '9') || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E';
+  }
+
   /** What to store for a value a client writes. */
   public byte[] encode(byte[] value) {
     Sampler sampler = this.sampler;
@@ -145,7 +191,7 @@ public final class CompressRule {
       return false;
     }
     for (byte b : value) {
-      if (!((b >= '0' && b <= '9') || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E')) {
+      if (!numericByte(b)) {
         return false;
       }
     }
