@@ -208,7 +208,8 @@ public final class Encoder {
 
   /**
    * The value as a json shape and typed values when there is a model and the value is compact JSON
-   * (checked by decoding it again); otherwise plain zstd.
+   * (checked by decoding it again); plain zstd as well when that does not shrink the value to half (long
+   * strings, arrays of many objects: zstd may do much better); otherwise plain zstd.
    */
   private byte[] json(byte[] value, int limit) {
     PreparedDictionary d = dictionary();
@@ -226,7 +227,11 @@ public final class Encoder {
           byte[] back = new byte[value.length];
           model.decode(out, header, out.length, back);
           if (Arrays.equals(back, value)) {
-            return out;
+            if (out.length <= value.length / 2) {
+              return out;
+            }
+            byte[] z = zstd(value, null, out.length);
+            return z != null ? z : out;
           }
         }
       }

@@ -291,6 +291,14 @@ final class JsonModel {
 
   /** Parses a serialized model, checking every length. */
   static JsonModel parse(byte[] bytes) throws CodecException {
+    try {
+      return parseChecked(bytes);
+    } catch (RuntimeException e) {
+      throw new CodecException("json model of " + bytes.length + " bytes does not parse: " + e, e);
+    }
+  }
+
+  private static JsonModel parseChecked(byte[] bytes) throws CodecException {
     if (!looksLikeModel(bytes)) {
       throw new CodecException("not a json model (expected: JSM)");
     }
@@ -445,6 +453,9 @@ final class JsonModel {
         return true;
       }
       while (true) {
+        if (shape.size > MAX_SHAPE_BYTES) {
+          return false; // no model shape is this long, and none is carried inline
+        }
         long member = path;
         if (object) {
           if (i >= v.length || v[i] != '"') {
@@ -544,15 +555,18 @@ final class JsonModel {
       boolean negative = v[start] == '-';
       int scale = fracStart < 0 ? 0 : fracEnd - fracStart;
       int digits = (intEnd - intStart) + scale;
-      if (!exponent && digits <= 18 && scale <= 9) {
+      // up to 18 digits always fit a long; 19 do for integers up to Long.MAX_VALUE (checked below)
+      if (!exponent && (digits <= 18 || (digits == 19 && scale == 0)) && scale <= 9) {
         long unscaled = 0;
+        boolean overflow = false;
         for (int k = intStart; k < intEnd; k++) {
+          overflow |= unscaled > (Long.MAX_VALUE - (v[k] - '0')) / 10;
           unscaled = unscaled * 10 + (v[k] - '0');
         }
         for (int k = fracStart; k >= 0 && k < fracEnd; k++) {
           unscaled = unscaled * 10 + (v[k] - '0');
         }
-        if (!(negative && unscaled == 0)) { // -0 and -0.00 keep their text
+        if (!overflow && !(negative && unscaled == 0)) { // -0 and -0.00 keep their text
           shape.write(scale == 0 ? INT : DEC + scale);
           if (out != null) {
             outAt = writeZigzag(out, outAt, negative ? -unscaled : unscaled);
@@ -653,7 +667,7 @@ final class JsonModel {
     byte[] shape;
     if (ref == 0) {
       shape = in.bytes(in.count(MAX_SHAPE_BYTES, "inline shape bytes"));
-    } else if (ref <= shapes.length) {
+    } else if (ref > 0 && ref <= shapes.length) {
       shape = shapes[(int) ref - 1];
     } else {
       throw new CodecException("json shape " + ref + " is not in the model (" + shapes.length + " shapes)");
@@ -1023,6 +1037,9 @@ final class JsonModel {
           throw new CodecException("json payload ends inside a varint");
         }
         int b = src[at++] & 0xFF;
+        if (shift == 63 && b > 1) {
+          throw new CodecException("json varint larger than 64 bits");
+        }
         v |= (long) (b & 0x7F) << shift;
         if (b < 0x80) {
           return v;
@@ -1039,7 +1056,7 @@ final class JsonModel {
     /** A varint no larger than {@code max} nor than the bytes left. */
     int count(int max, String what) throws CodecException {
       long n = varint();
-      if (n > max || n > end - at) {
+      if (n < 0 || n > max || n > end - at) {
         throw new CodecException("json " + what + ": " + n + " (at most " + Math.min(max, end - at) + " here)");
       }
       return (int) n;

@@ -121,6 +121,12 @@ class JsonModelTest {
       {"09" + "00" + "02" + "5b02" + "00", "json payload decodes to 2 bytes, not the declared 9"},
       {"02" + "00" + "01" + "01" + "05" + "00", "json string bytes: 5 (at most 1 here)"},
       {"20" + "00" + "0a" + "7b226e616d65223a017d" + "02" + "2020", "symbol code 32 is not in the table (11 symbols)"},
+      // varints that are negative as a long, or longer than 64 bits (found by review)
+      {"0a" + "00" + "01" + "01" + "ffffffffffffffffff01", "json string bytes: -1"},
+      {"0a" + "00" + "01" + "01" + "85808080808080808001" + "4142", "json string bytes: -9223372036854775803"},
+      {"0a" + "00" + "ffffffffffffffffff01", "json inline shape bytes: -1"},
+      {"0a" + "81808080808080808001", "json shape -9223372036854775807 is not in the model"},
+      {"0a" + "00" + "01" + "02" + "ffffffffffffffffff02", "json varint larger than 64 bits"},
     };
     for (String[] c : cases) {
       byte[] stored = concat(header, hex(c[0]));
@@ -188,6 +194,37 @@ class JsonModelTest {
     samples.add(Fixtures.ADA);
     assertThatThrownBy(() -> JsonModel.train(samples, 10)).isInstanceOf(CodecException.class)
         .hasMessage("cannot train a json model from 1 compact JSON samples of 51 (expected: at least 10)");
+  }
+
+  @Test
+  void integers_upTo19Digits_inBinary() throws CodecException {
+    JsonModel model = JsonModel.empty();
+    for (String id : new String[] {"1234567890123456789", "9223372036854775807", "-9223372036854775807"}) {
+      byte[] v = utf8("{\"id\":" + id + "}");
+      assertModelRoundTrip(model, v);
+      byte[] buf = new byte[JsonModel.maxEncodedLength(v.length)];
+      // reference 0, shape length, shape {"id":INT} (8 bytes), then at most a 10-byte varint
+      assertThat(model.encode(v, buf, 0)).as(id).isLessThanOrEqualTo(2 + 8 + 10);
+    }
+    for (String text : new String[] {"9223372036854775808", "-9223372036854775808", "12345678901234567890"}) {
+      byte[] v = utf8("{\"id\":" + text + "}");
+      assertModelRoundTrip(model, v); // kept as text: beyond a long (Long.MIN_VALUE included)
+    }
+  }
+
+  @Test
+  void longStrings_zstdWhenSmaller() throws CodecException {
+    byte[] v = utf8("{\"t\":\"2026-11-20T13:45:12Z\",\"body\":\"" + "lorem ipsum dolor sit amet ".repeat(400) + "\"}");
+    assertThat(storedAs(v)).isEqualTo("zstd");
+    assertThat(json.encode(v).length).isLessThan(200);
+  }
+
+  @Test
+  void parse_forgedCounts_refusedWithoutAllocating() {
+    for (String forged : new String[] {"4a534d01" + "ffffffff878080808001", "4a534d01" + "80808080848080808001",
+        "4a534d01" + "01" + "ffffffffffffffffff01"}) {
+      assertThatThrownBy(() -> JsonModel.parse(hex(forged))).as(forged).isInstanceOf(CodecException.class);
+    }
   }
 
   @Test

@@ -86,7 +86,8 @@ public final class Dictionaries {
       byte[] current = store.get(ruleKey(rule));
       if (current != null) {
         adopt(store, rule, new String(current, StandardCharsets.US_ASCII));
-        if (rule.dictionaryId() != 0 && drifted(rule)) {
+        // a dictionary's ratio, or auto's choice (with or without one), is checked again as data drifts
+        if ((rule.dictionaryId() != 0 || rule.kind() == CodecKind.AUTO) && drifted(rule)) {
           log.info("rule '{}': compression ratio drifted from {} to {}: training a new dictionary", rule.name(),
               String.format("%.3f", rule.baseline), String.format("%.3f", lastRatio));
           train(store, rule);
@@ -166,8 +167,9 @@ public final class Dictionaries {
         dict = DictionaryTrainer.train(samples, size, kind);
       }
     } catch (CodecException e) {
-      log.warn("rule '{}': no dictionary trained from {} sampled values: {}", rule.name(), samples.size(),
-          e.getMessage());
+      log.warn("rule '{}': no dictionary trained from {} sampled values (trying again on a new sample): {}",
+          rule.name(), samples.size(), e.getMessage());
+      rule.resetSample(); // not again on every tick: after train-after more values
       return;
     }
     int id = 0; // 0: auto chose a codec that takes no dictionary
