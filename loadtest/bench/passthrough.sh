@@ -14,7 +14,10 @@
 # Extra arguments are passed to the proxy (e.g. --set server.io-threads=1).
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), TESTS (set,get,incr,lpush,mset),
 # PIPELINES ("1 16"), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this many; unset =
-# one key per test), DATA_SIZE (redis-benchmark -d: value bytes, default 3), WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
+# one key per test), DATA_SIZE (redis-benchmark -d: value bytes, default 3), TEXT_VALUES (1: instead of
+# redis-benchmark's own values, which are random characters no codec shrinks, SET and GET one value of
+# DATA_SIZE bytes of seeded English-like words, which compress like prose; TESTS is then set,get),
+# WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
 # JAVA_OPTS (JVM options for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,6 +33,32 @@ RANDOM_KEYS=()
 [ -n "$KEYSPACE" ] && RANDOM_KEYS=(-r "$KEYSPACE")
 [ -n "${DATA_SIZE:-}" ] && RANDOM_KEYS+=(-d "$DATA_SIZE")
 OUT=${OUT:-loadtest/results/passthrough-$(date +%Y%m%d-%H%M%S).md}
+TEXT_VALUE=""
+if [ "${TEXT_VALUES:-0}" = 1 ]; then
+  TESTS=set,get
+  TEXT_VALUE=$(python3 -c '
+import random, sys
+r = random.Random(42)
+words = ("the of and to in is that for it as with was on be by this are from at or an have not but which "
+         "session value memory proxy bucket compress server client request reply cache user order page "
+         "data time system number people world public small large first last great little other").split()
+n = int(sys.argv[1]); out = []
+while sum(len(w) + 1 for w in out) < n:
+    out.append(r.choice(words) + ("." if r.random() < 0.08 else ""))
+print(" ".join(out)[:n], end="")' "${DATA_SIZE:-4096}")
+fi
+# redis-benchmark at one port and pipeline depth: CSV lines "TEST","rps",... (header first)
+bench() {
+  local port=$1 pipeline=$2; shift 2
+  if [ -n "$TEXT_VALUE" ]; then
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" "${RANDOM_KEYS[@]}" -P "$pipeline" "$@" \
+      SET "key:__rand_int__" "$TEXT_VALUE" | sed 's/^"SET [^"]*"/"SET"/'
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" "${RANDOM_KEYS[@]}" -P "$pipeline" "$@" \
+      GET "key:__rand_int__" | sed 's/^"GET [^"]*"/"GET"/' | tail -n +2
+  else
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t "$TESTS" "${RANDOM_KEYS[@]}" -P "$pipeline" "$@"
+  fi
+}
 JAR=proxy/target/redis-compactor.jar
 
 for tool in redis-server redis-benchmark redis-cli java; do
@@ -86,8 +115,8 @@ done
 
 echo "warming up the proxy's JIT with $WARMUP requests..." >&2
 for wp in "$proxy_port" ${alt_port:-}; do
-  redis-benchmark -h 127.0.0.1 -p "$wp" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -P 16 -q >/dev/null 2>&1
-  redis-benchmark -h 127.0.0.1 -p "$wp" -c "$CLIENTS" -n "$WARMUP" -t "$TESTS" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+  REQUESTS=$WARMUP bench "$wp" 16 -q >/dev/null 2>&1
+  REQUESTS=$WARMUP bench "$wp" 1 -q >/dev/null 2>&1
 done
 
 raw="$work/raw.csv"   # name,pipeline,round,test,rps
@@ -100,7 +129,7 @@ for round in $(seq "$ROUNDS"); do
     for t in "${order[@]}"; do
       name=${t%%:*}; port=${t#*:}
       redis-cli -p "$redis_port" FLUSHALL >/dev/null
-      redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t "$TESTS" "${RANDOM_KEYS[@]}" -P "$p" --csv 2>/dev/null \
+      bench "$port" "$p" --csv 2>/dev/null \
         | tr -d '"' | awk -F, -v n="$name" -v p="$p" -v r="$round" 'NR>1 && $2+0>0 {print n","p","r","$1","$2}' >>"$raw"
       echo "round $round P$p $name done" >&2
     done
@@ -113,7 +142,7 @@ mkdir -p "$(dirname "$OUT")"
 {
   echo "# Pass-through throughput, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "redis-benchmark -c $CLIENTS -n $REQUESTS -t $TESTS${KEYSPACE:+ -r $KEYSPACE}, $ROUNDS interleaved rounds, median requests/s;"
+  echo "redis-benchmark -c $CLIENTS -n $REQUESTS -t $TESTS${KEYSPACE:+ -r $KEYSPACE}${DATA_SIZE:+ -d $DATA_SIZE}${TEXT_VALUE:+ (text values)}, $ROUNDS interleaved rounds, median requests/s;"
   echo "ratio = through the proxy / direct, same run, same redis-server ($(redis-server --version | awk '{print $3}'))."
   echo "Proxy arguments: ${*:-(defaults)}; machine: $(nproc) cores."
   echo

@@ -94,6 +94,10 @@ public final class LoadTestMain implements Callable<Integer> {
   @Option(names = "--proxy-set", paramLabel = "NAME=VALUE", description = "A proxy setting (as the proxy's --set).")
   List<String> proxySettings = new ArrayList<>();
 
+  @Option(names = "--no-ttl", description = "Write every key without its dataset's TTL (what keys and values "
+      + "cost alone; Redis keeps expiries in a second table).")
+  boolean noTtl;
+
   @Option(names = "--no-rules", description = "Run the proxy without the built-in compaction rules (pass-through; "
       + "a rules=... given with --proxy-set replaces them anyway).")
   boolean noRules;
@@ -211,6 +215,9 @@ public final class LoadTestMain implements Callable<Integer> {
         }
         if (replay != null) {
           chosen.add(Datasets.replay(replay));
+        }
+        if (noTtl) {
+          chosen.replaceAll(Datasets::withoutTtl);
         }
       } catch (IllegalArgumentException e) {
         problem = e.getMessage();
