@@ -22,6 +22,7 @@ class DictionaryIT {
           + " {name: f, pattern: 'f:*', strategy: compress, codec: zstd-dict, train-after: 200},"
           + " {name: a, pattern: 'a:*', strategy: bucket, codec: auto, train-after: 200},"
           + " {name: j, pattern: 'j:*', strategy: compress, codec: auto, train-after: 200},"
+          + " {name: jf, pattern: 'jf:*', strategy: compress, codec: json, train-after: 100},"
           + " {name: z, pattern: 'z:*', strategy: compress, codec: zstd}]");
 
   private static HttpResponse<String> post(String path) throws Exception {
@@ -179,6 +180,33 @@ class DictionaryIT {
         assertThat(CompressContract.body(proxy.call("GET", "j:" + i)))
             .isEqualTo(CompressContract.session(i + 1).getBytes(StandardCharsets.UTF_8));
         assertThat(CompressContract.body(upstream.call("GET", "j:" + i))[1]).as("codec byte").isEqualTo((byte) 0x17);
+      }
+    }
+  }
+
+  /**
+   * A training that fails on its own (here: json on values that are not JSON) starts the sample over: the
+   * next attempt waits for train-after new values instead of coming back every second on the old ones.
+   */
+  @Test
+  void failedTraining_waitsForANewSample() throws Exception {
+    try (RespClient proxy = ENV.proxyClient(); RespClient upstream = ENV.upstreamClient()) {
+      for (int i = 0; i < 100; i++) {
+        proxy.call("SET", "jf:t" + i, CompressContract.text(200, i));
+      }
+      Thread.sleep(3000); // the maintenance thread tries, and fails: no compact JSON in the sample
+      for (int i = 0; i < 50; i++) {
+        proxy.call("SET", "jf:s" + i, CompressContract.session(i));
+      }
+      Thread.sleep(3000); // 50 new values: under train-after, so no attempt (the old sample would have had 150)
+      assertThat(current(upstream, "jf")).as("no model from a sample of 50").isNull();
+      for (int i = 50; i < 110; i++) {
+        proxy.call("SET", "jf:s" + i, CompressContract.session(i));
+      }
+      ENV.awaitUpstream(s -> s.contains(" json\r\n"), "a json model for rule jf", "GET", "__rc:d:rule:jf");
+      for (int i = 0; i < 110; i += 11) {
+        assertThat(CompressContract.body(proxy.call("GET", "jf:s" + i)))
+            .isEqualTo(CompressContract.session(i).getBytes(StandardCharsets.UTF_8));
       }
     }
   }

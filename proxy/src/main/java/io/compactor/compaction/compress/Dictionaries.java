@@ -90,10 +90,10 @@ public final class Dictionaries {
         if ((rule.dictionaryId() != 0 || rule.kind() == CodecKind.AUTO) && drifted(rule)) {
           log.info("rule '{}': compression ratio drifted from {} to {}: training a new dictionary", rule.name(),
               String.format("%.3f", rule.baseline), String.format("%.3f", lastRatio));
-          train(store, rule);
+          train(store, rule, true);
         }
       } else if (rule.sampler().size() >= rule.config().compression().trainAfter()) {
-        train(store, rule);
+        train(store, rule, true);
       }
     }
   }
@@ -147,8 +147,12 @@ public final class Dictionaries {
     }
   }
 
-  /** Trains a dictionary for {@code rule} from its sample now, stores it and makes it the rule's. */
-  public synchronized void train(Store store, CompressRule rule) {
+  /**
+   * Trains a dictionary for {@code rule} from its sample now, stores it and makes it the rule's. When that
+   * fails and the training was {@code automatic} (a full sample, or drift), the sample starts over, so the
+   * next attempt waits for {@code train-after} new values instead of coming every second.
+   */
+  public synchronized void train(Store store, CompressRule rule, boolean automatic) {
     List<byte[]> samples = rule.sampler().snapshot();
     int size = rule.config().compression().dictionarySize();
     CodecKind kind = rule.kind();
@@ -167,9 +171,11 @@ public final class Dictionaries {
         dict = DictionaryTrainer.train(samples, size, kind);
       }
     } catch (CodecException e) {
-      log.warn("rule '{}': no dictionary trained from {} sampled values (trying again on a new sample): {}",
-          rule.name(), samples.size(), e.getMessage());
-      rule.resetSample(); // not again on every tick: after train-after more values
+      log.warn("rule '{}': no dictionary trained from {} sampled values{}: {}", rule.name(), samples.size(),
+          automatic ? " (trying again on a new sample)" : "", e.getMessage());
+      if (automatic) {
+        rule.resetSample();
+      }
       return;
     }
     int id = 0; // 0: auto chose a codec that takes no dictionary
@@ -219,7 +225,7 @@ public final class Dictionaries {
         }
         int before = rule.dictionaryId();
         int samples = rule.sampler().size();
-        train(store, rule);
+        train(store, rule, false);
         return rule.dictionaryId() != before
             ? "rule '" + ruleName + "': trained dictionary " + rule.dictionaryId() + " on " + samples + " sampled values"
             : "rule '" + ruleName + "': no dictionary trained from " + samples + " sampled values (see the log)";
