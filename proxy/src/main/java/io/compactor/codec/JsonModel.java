@@ -164,7 +164,7 @@ final class JsonModel {
     return scan.run(empty(), value) ? scan.shape() : null;
   }
 
-  /** A model with no shapes and no tables: every value carries its shape, strings are escaped bytes. */
+  /** A model with no shapes and no tables: every value carries its shape, strings are their bytes. */
   static JsonModel empty() {
     return new JsonModel(new byte[0][], new long[0], new SymbolTable[0]);
   }
