@@ -114,14 +114,22 @@ public final class Compactor {
       io.compactor.compaction.compress.CompressRule codec =
           rc.strategy() == io.compactor.config.RuleConfig.Strategy.BUCKET
               ? buckets.ruleByName(rc.name()).codec() : compression.ruleByName(rc.name());
-      out.add(new RuleView(rc, stats[i], codec == null ? null : codec::dictionaryId));
+      java.util.function.IntSupplier sampled = codec == null || !codec.wantsDictionary() ? null : () -> {
+        io.compactor.codec.Sampler s = codec.sampler();
+        return s == null ? 0 : s.size();
+      };
+      out.add(new RuleView(rc, stats[i], codec == null ? null : codec::dictionaryId, sampled));
     }
     return out;
   }
 
   /** A rule, its counters and (for a rule with a codec) the dictionary its new values get (0: none). */
+  /**
+   * @param dictionaryId the rule's current dictionary, null for a rule without a codec
+   * @param sampled values in the sample the next dictionary is trained on, null for a rule that trains none
+   */
   public record RuleView(io.compactor.config.RuleConfig config, RuleStats stats,
-      java.util.function.IntSupplier dictionaryId) {}
+      java.util.function.IntSupplier dictionaryId, java.util.function.IntSupplier sampled) {}
 
   private static final byte[][] STRING_WRITES = {bytes("SET"), bytes("SETNX"), bytes("GETSET"), bytes("SETEX"),
       bytes("PSETEX"), bytes("MSET"), bytes("MSETNX")};

@@ -178,6 +178,11 @@ public final class ProxyMetrics {
       Gauge.builder("proxy.rule.dictionary.id", view.dictionaryId(), d -> d.getAsInt()).strongReference(true).tags(tags)
           .register(registry);
     }
+    if (view.sampled() != null) {
+      Gauge.builder("proxy.rule.dictionary.sampled", view.sampled(), d -> d.getAsInt()).strongReference(true).tags(tags)
+          .description("Values sampled toward the rule's next dictionary (training starts at train-after; a failed "
+              + "training starts the sample over)").register(registry);
+    }
   }
 
   private static double cumulative(RuleStats s, int bucket) {

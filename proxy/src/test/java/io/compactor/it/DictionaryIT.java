@@ -184,6 +184,21 @@ class DictionaryIT {
     }
   }
 
+  /** Waits until rule {@code rule}'s sample size (its metric) satisfies {@code condition}. */
+  private static void awaitSampled(String rule, java.util.function.IntPredicate condition) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    double n = Double.NaN;
+    while (System.nanoTime() < deadline) {
+      n = ENV.proxy().metrics().rules().stream().filter(r -> r.config().name().equals(rule)).findFirst().orElseThrow()
+          .sampled().getAsInt();
+      if (condition.test((int) n)) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("rule " + rule + ": " + n + " values sampled, for 10 s");
+  }
+
   /**
    * A training that fails on its own (here: json on values that are not JSON) starts the sample over: the
    * next attempt waits for train-after new values instead of coming back every second on the old ones.
@@ -194,11 +209,13 @@ class DictionaryIT {
       for (int i = 0; i < 100; i++) {
         proxy.call("SET", "jf:t" + i, CompressContract.text(200, i));
       }
-      Thread.sleep(3000); // the maintenance thread tries, and fails: no compact JSON in the sample
+      // the maintenance thread tries, and fails (no compact JSON in the sample): the sample starts over
+      awaitSampled("jf", n -> n == 0);
       for (int i = 0; i < 50; i++) {
         proxy.call("SET", "jf:s" + i, CompressContract.session(i));
       }
-      Thread.sleep(3000); // 50 new values: under train-after, so no attempt (the old sample would have had 150)
+      awaitSampled("jf", n -> n == 50); // under train-after: no attempt (the old sample would have had 150)
+      assertThat(ENV.proxy().metrics().scrape()).containsPattern("proxy_rule_dictionary_sampled\\{[^}]*rule=\"jf\"[^}]*} 50");
       assertThat(current(upstream, "jf")).as("no model from a sample of 50").isNull();
       for (int i = 50; i < 110; i++) {
         proxy.call("SET", "jf:s" + i, CompressContract.session(i));
