@@ -12,7 +12,9 @@
 #
 # Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), TEST
 # (get: a redis-benchmark test name), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this
-# many; unset = one key), DATA_SIZE (redis-benchmark -d: value bytes, 3), JAVA_OPTS.
+# many; unset = one key), DATA_SIZE (redis-benchmark -d: value bytes, 3), TEXT_VALUES (1: SET and GET
+# one value of DATA_SIZE bytes of English-like words, which compress, instead of redis-benchmark's random
+# characters; TEST must be set or get), JAR (the proxy jar to run), JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-1000000}
@@ -21,8 +23,19 @@ PIPELINE=${PIPELINE:-1}
 TEST=${TEST:-get}
 DATA_SIZE=${DATA_SIZE:-3}
 RANDOM_KEYS=(); [ -n "${KEYSPACE:-}" ] && RANDOM_KEYS=(-r "$KEYSPACE")
-JAR=proxy/target/redis-compactor.jar
+JAR=${JAR:-proxy/target/redis-compactor.jar}
 [ -f "$JAR" ] || mvn -q -DskipTests package
+TEXT_ARGS=()
+if [ "${TEXT_VALUES:-0}" = 1 ]; then
+  value=$(python3 "$(dirname "$0")/text-value.py" "$DATA_SIZE")
+  case "$TEST" in
+    set) TEXT_ARGS=(SET "key:__rand_int__" "$value") ;;
+    get) TEXT_ARGS=(GET "key:__rand_int__") ;;
+    *) echo "cpu-per-request.sh: TEXT_VALUES=1 takes TEST=set or get" >&2; exit 2 ;;
+  esac
+fi
+# redis-benchmark's own test, or the text command
+run() { if [ ${#TEXT_ARGS[@]} -gt 0 ]; then redis-benchmark "$@" "${TEXT_ARGS[@]}"; else redis-benchmark "$@" -t "$TEST"; fi; }
 [ -r /proc/self/stat ] || { echo "cpu-per-request.sh: needs Linux /proc" >&2; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
@@ -44,17 +57,17 @@ done
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # utime stime, in clock ticks
 hz=$(getconf CLK_TCK)
-bench() { redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -t "$TEST" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q 2>/dev/null \
-  | tr '\r' '\n' | awk -v t="$(echo "$TEST" | tr a-z A-Z)" '$1 == t":" && $2+0 > 0 {print $2}'; }
+bench() { run -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" --csv 2>/dev/null \
+  | awk -F, 'NR > 1 {gsub(/"/, "", $2); if ($2 + 0 > 0) print $2}' | tail -1; }
 
 echo "warming up the proxy..." >&2
 if [ "$TEST" = get ]; then # something to read: the same keys, written through the proxy (so rules apply)
-  redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "${KEYSPACE:-1}" -t set -d "$DATA_SIZE" \
+  preload() { if [ ${#TEXT_ARGS[@]} -gt 0 ]; then redis-benchmark "$@" SET "key:__rand_int__" "$value"; else redis-benchmark "$@" -t set; fi; }
+  preload -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n "${KEYSPACE:-1}" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
+  [ -z "${KEYSPACE:-}" ] || preload -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n $(( KEYSPACE * 5 )) -d "$DATA_SIZE" \
     "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
-  [ -z "${KEYSPACE:-}" ] || redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n $(( KEYSPACE * 5 )) -t set \
-    -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
 fi
-redis-benchmark -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -t "$TEST" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+run -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
 
 read -r ru0 rs0 < <(ticks "$redis_pid")
 direct_rps=$(bench "$redis_port")

@@ -36,16 +36,7 @@ OUT=${OUT:-loadtest/results/passthrough-$(date +%Y%m%d-%H%M%S).md}
 TEXT_VALUE=""
 if [ "${TEXT_VALUES:-0}" = 1 ]; then
   TESTS=set,get
-  TEXT_VALUE=$(python3 -c '
-import random, sys
-r = random.Random(42)
-words = ("the of and to in is that for it as with was on be by this are from at or an have not but which "
-         "session value memory proxy bucket compress server client request reply cache user order page "
-         "data time system number people world public small large first last great little other").split()
-n = int(sys.argv[1]); out = []
-while sum(len(w) + 1 for w in out) < n:
-    out.append(r.choice(words) + ("." if r.random() < 0.08 else ""))
-print(" ".join(out)[:n], end="")' "${DATA_SIZE:-4096}")
+  TEXT_VALUE=$(python3 loadtest/bench/text-value.py "${DATA_SIZE:-4096}")
 fi
 # redis-benchmark at one port and pipeline depth: CSV lines "TEST","rps",... (header first)
 bench() {
