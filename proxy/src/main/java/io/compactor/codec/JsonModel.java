@@ -14,7 +14,7 @@ import java.util.Map;
  * Codec {@code json}: a compact JSON document split into its <em>shape</em> (the text with every scalar
  * replaced by a one-byte type tag; object keys, punctuation and {@code null} kept) and its typed
  * values. A model trained on a rule's sampled values holds the most frequent shapes, so a value names
- * its shape with one byte, and an fsst {@link SymbolTable} per path (the keys leading to a string, array
+ * its shape with one byte (two from the 128th on), and an fsst {@link SymbolTable} per path (the keys leading to a string, array
  * elements sharing their array's path), so a name or a product title costs its own symbol codes.
  * Values that have a binary form take it: canonical integers and fixed-point decimals as zigzag varints,
  * ISO-8601 UTC timestamps ({@code 2026-11-20T13:45:12Z}, with or without milliseconds) as varint offsets,
