@@ -770,9 +770,7 @@ final class JsonModel {
           if (k == 4 || k == 6 || k == 8 || k == 10) {
             w.write('-');
           }
-          int x = in.u8();
-          w.write(HEX_DIGITS[x >>> 4]);
-          w.write(HEX_DIGITS[x & 15]);
+          w.hex(in.u8());
         }
         w.write('"');
         return;
@@ -781,9 +779,7 @@ final class JsonModel {
         int n = in.count(in.end - in.at, "hex bytes");
         w.write('"');
         for (int k = 0; k < n; k++) {
-          int x = in.u8();
-          w.write(HEX_DIGITS[x >>> 4]);
-          w.write(HEX_DIGITS[x & 15]);
+          w.hex(in.u8());
         }
         w.write('"');
         return;
@@ -1108,6 +1104,12 @@ final class JsonModel {
       room(n);
       System.arraycopy(b, off, out, at, n);
       at += n;
+    }
+
+    /** Byte {@code x} as two lower-case hex digits. */
+    void hex(int x) throws CodecException {
+      write(HEX_DIGITS[x >>> 4]);
+      write(HEX_DIGITS[x & 15]);
     }
 
     /** {@code unscaled} with {@code scale} decimals: {@code -1234, 2} is {@code -12.34}. */

@@ -69,36 +69,40 @@ final class PreparedDictionary {
   SymbolTable symbols() throws CodecException {
     Object v = symbols;
     if (v == null) {
-      try {
-        v = SymbolTable.parse(bytes);
-      } catch (CodecException e) {
-        v = new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not a symbol table: "
-            + e.getMessage(), e);
-      }
-      symbols = v;
+      symbols = v = parsed(SymbolTable::parse, "a symbol table");
     }
-    if (v instanceof CodecException e) {
-      throw new CodecException(e.getMessage(), e);
-    }
-    return (SymbolTable) v;
+    return (SymbolTable) unwrap(v);
   }
 
   /** The json model. */
   JsonModel model() throws CodecException {
     Object v = model;
     if (v == null) {
-      try {
-        v = JsonModel.parse(bytes);
-      } catch (CodecException | RuntimeException e) {
-        v = new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not a json model: "
-            + e.getMessage(), e);
-      }
-      model = v;
+      model = v = parsed(JsonModel::parse, "a json model");
     }
+    return (JsonModel) unwrap(v);
+  }
+
+  private interface Parser {
+    Object parse(byte[] bytes) throws CodecException;
+  }
+
+  /** The form {@code parser} makes of the bytes, or the CodecException saying why there is none. */
+  private Object parsed(Parser parser, String what) {
+    try {
+      return parser.parse(bytes);
+    } catch (CodecException | RuntimeException e) {
+      return new CodecException("dictionary " + id + " of " + bytes.length + " bytes is not " + what + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** A parsed form, or (a fresh copy of) the exception kept in its place. */
+  private static Object unwrap(Object v) throws CodecException {
     if (v instanceof CodecException e) {
       throw new CodecException(e.getMessage(), e);
     }
-    return (JsonModel) v;
+    return v;
   }
 
   /** The zstd compression form at {@code level}. */

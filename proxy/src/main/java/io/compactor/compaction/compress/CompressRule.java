@@ -103,15 +103,7 @@ public final class CompressRule {
       return encode(c.arg(arg));
     }
     byte[] out = e.encodeBuffer(value);
-    if (out == null) {
-      out = c.arg(arg);
-      stats.valueUncompressed(n, n, RuleStats.Uncompressed.NOT_SMALLER);
-    } else {
-      stats.valueCompressed(n, out.length);
-    }
-    windowLogical.add(n);
-    windowStored.add(out.length);
-    return out;
+    return counted(n, out == null ? c.arg(arg) : out, false);
   }
 
   private static boolean looksNumeric(Command c, int arg) {
@@ -142,14 +134,18 @@ public final class CompressRule {
       }
     }
     boolean numeric = looksNumeric(value);
-    byte[] out = numeric ? value : encoder.encode(value);
-    windowLogical.add(value.length);
+    return counted(value.length, numeric ? value : encoder.encode(value), numeric);
+  }
+
+  /** Counts what was stored ({@code out}) for a value of {@code n} bytes, and returns it. */
+  private byte[] counted(int n, byte[] out, boolean numeric) {
+    windowLogical.add(n);
     windowStored.add(out.length);
-    if (out.length < value.length) { // an envelope is only chosen when strictly smaller
-      stats.valueCompressed(value.length, out.length);
+    if (out.length < n) { // an envelope is only chosen when strictly smaller
+      stats.valueCompressed(n, out.length);
     } else {
-      stats.valueUncompressed(value.length, out.length, numeric ? RuleStats.Uncompressed.NUMERIC
-          : value.length < minSize() ? RuleStats.Uncompressed.TOO_SMALL : RuleStats.Uncompressed.NOT_SMALLER);
+      stats.valueUncompressed(n, out.length, numeric ? RuleStats.Uncompressed.NUMERIC
+          : n < minSize() ? RuleStats.Uncompressed.TOO_SMALL : RuleStats.Uncompressed.NOT_SMALLER);
     }
     return out;
   }
