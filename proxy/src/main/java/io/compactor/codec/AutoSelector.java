@@ -18,9 +18,13 @@ public final class AutoSelector {
   /** Each candidate encodes the sample at least this many times, and for at least this long; its fastest round counts. */
   private static final int MIN_ROUNDS = 2;
   private static final long MIN_NANOS = 20_000_000L;
-  /** Before timing, each candidate encodes samples until this many values or this long, whichever comes first. */
+  /**
+   * Before timing, each candidate written in Java encodes samples for at least this many values and this
+   * long (the JIT compiles in the background, slower on a busy machine), and at most {@link #WARM_MAX_NANOS}.
+   */
   private static final int WARM_VALUES = 20_000;
-  private static final long WARM_NANOS = 300_000_000L;
+  private static final long WARM_MIN_NANOS = 250_000_000L;
+  private static final long WARM_MAX_NANOS = 1_000_000_000L;
 
   private AutoSelector() {}
 
@@ -146,10 +150,13 @@ public final class AutoSelector {
     boolean java = k != CodecKind.LZ4 && k != CodecKind.ZSTD && k != CodecKind.ZSTD_DICT;
     long warm = System.nanoTime();
     int warmed = 0;
-    while (java && warmed < WARM_VALUES && System.nanoTime() - warm < WARM_NANOS) {
-      for (int i = 0; i < samples.size() && warmed < WARM_VALUES; i++, warmed++) {
-        encoder.encode(samples.get(i));
+    long elapsedWarm = 0;
+    while (java && (warmed < WARM_VALUES || elapsedWarm < WARM_MIN_NANOS) && elapsedWarm < WARM_MAX_NANOS) {
+      for (byte[] s : samples) {
+        encoder.encode(s);
       }
+      warmed += samples.size();
+      elapsedWarm = System.nanoTime() - warm;
     }
     // the fastest of the timed rounds: what the codec costs once compiled, less the machine's hiccups
     long rounds = 0;
