@@ -145,6 +145,11 @@ public final class ProxyServer implements AutoCloseable {
               public void maxmemory(long bytes) {
                 buckets.maxmemory(bytes);
               }
+
+              @Override
+              public void transactions(boolean allowed) {
+                buckets.transactions(allowed);
+              }
             }, widest, Duration.ofMillis(100), buckets.isEmpty() ? 0 : REAP_BATCH);
         maintenance.set(server.maintenance);
         if (metrics.isEnabled()) {

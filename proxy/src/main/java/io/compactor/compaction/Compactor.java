@@ -51,23 +51,25 @@ public final class Compactor {
   /**
    * What to send instead of {@code c}, or null to forward it unchanged.
    *
+   * @param mayTransact whether the command may become a transaction sent as one unit (see
+   *     {@link Rewrite#transaction}): no MULTI or WATCH of the client's is open on its connection
    * @param mayReadThrough whether a bucketed GET may try a plain HGET first (see {@link Rewrite#readThrough})
    */
-  public Rewrite rewrite(Command c, ByteBufAllocator alloc, boolean mayContinue, boolean mayReadThrough) {
-    Rewrite r = rewriteOnly(c, alloc, mayReadThrough);
+  public Rewrite rewrite(Command c, ByteBufAllocator alloc, boolean mayTransact, boolean mayReadThrough) {
+    Rewrite r = rewriteOnly(c, alloc, mayTransact, mayReadThrough);
     if (r != null) {
       count(c, r);
     }
     return r;
   }
 
-  private Rewrite rewriteOnly(Command c, ByteBufAllocator alloc, boolean mayReadThrough) {
+  private Rewrite rewriteOnly(Command c, ByteBufAllocator alloc, boolean mayTransact, boolean mayReadThrough) {
     if (compression == null) {
-      return buckets.rewrite(c, alloc, mayReadThrough);
+      return buckets.rewrite(c, alloc, mayReadThrough, mayTransact);
     }
     Rewrite z = compression.rewrite(c, alloc);
     if (z == null) {
-      return buckets.rewrite(c, alloc, mayReadThrough);
+      return buckets.rewrite(c, alloc, mayReadThrough, mayTransact);
     }
     if (z.isRefusal() || z.continuation() != null) {
       return z; // a script call over the command's own keys, all of them the compression rule's
@@ -80,7 +82,7 @@ public final class Compactor {
     if (b.isRefusal()) {
       return b;
     }
-    return Rewrite.send(b.command(), ReplyTransform.andThen(b.transform(), z.transform()));
+    return b.decodedBy(z.transform());
   }
 
   /**

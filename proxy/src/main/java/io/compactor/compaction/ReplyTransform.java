@@ -85,6 +85,105 @@ public interface ReplyTransform {
     };
   }
 
+  /**
+   * For a transaction the proxy sends as one unit in place of one client command (MULTI, the queued
+   * commands, EXEC: their replies gathered one after the other in {@code frame}): the first error is the
+   * client's reply, whether MULTI's, a command's refused while queueing (Redis then answers EXEC with
+   * EXECABORT; the queueing error, such as {@code -OOM}, is the one the client's own command would have
+   * got) or an element of EXEC's array; otherwise {@code ok} (without CRLF), the client command's reply.
+   * An EXEC answered with a null (never expected: no WATCH is ever open where such transactions go)
+   * becomes an error rather than a reply the client's command could have had.
+   */
+  static ReplyTransform transaction(String ok) {
+    byte[] okLine = (ok + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    return (frame, alloc) -> {
+      int at = frame.readerIndex();
+      int end = frame.writerIndex();
+      if (onlyStatusAndIntegers(frame, at, end)) {
+        return alloc.buffer(okLine.length).writeBytes(okLine);
+      }
+      while (at < end) {
+        int len = frameLength(frame, at, end);
+        if (len <= 0) {
+          break;
+        }
+        byte type = frame.getByte(at);
+        if (type == '-' || type == '!') {
+          return unwrapAbort(frame, at, len, alloc);
+        }
+        if (at + len == end) { // EXEC's reply
+          if (type == '*' && frame.getByte(at + 1) != '-') {
+            int headerEnd = frame.indexOf(at, end, (byte) '\n') + 1;
+            for (int e = headerEnd; e < end; ) {
+              int elen = frameLength(frame, e, end);
+              if (elen <= 0) {
+                break;
+              }
+              byte et = frame.getByte(e);
+              if (et == '-' || et == '!') {
+                return frame.retainedSlice(e, elen);
+              }
+              e += elen;
+            }
+            break;
+          }
+          return alloc.buffer(80).writeBytes("-ERR redis-compactor: Redis discarded the proxy's transaction\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+        }
+        at += len;
+      }
+      return alloc.buffer(okLine.length).writeBytes(okLine);
+    };
+  }
+
+  /**
+   * The common case, without parsing: every line is a status ({@code +OK}, {@code +QUEUED}), an integer
+   * or an array header that is not a null ({@code *-1}).
+   */
+  private static boolean onlyStatusAndIntegers(ByteBuf frame, int at, int end) {
+    while (at < end) {
+      byte type = frame.getByte(at);
+      if (type != '+' && type != ':' && (type != '*' || at + 1 < end && frame.getByte(at + 1) == '-')) {
+        return false;
+      }
+      int eol = frame.indexOf(at, end, (byte) '\n');
+      if (eol < 0) {
+        return false;
+      }
+      at = eol + 1;
+    }
+    return true;
+  }
+
+  /**
+   * The error at {@code at}; when it is EXEC refused on its own ({@code -EXECABORT Transaction discarded
+   * because of: OOM ...}, for a server that reached its memory limit or ran a busy script after the
+   * commands were queued), the cause ({@code -OOM ...}), which the client's own command would have got.
+   */
+  private static ByteBuf unwrapAbort(ByteBuf frame, int at, int len, ByteBufAllocator alloc) {
+    int n = EXECABORT_BECAUSE.length;
+    if (len > n + 3 && frame.getByte(at) == '-') {
+      for (int i = 0; i < n; i++) {
+        if (frame.getByte(at + 1 + i) != EXECABORT_BECAUSE[i]) {
+          return frame.retainedSlice(at, len);
+        }
+      }
+      ByteBuf out = alloc.buffer(len - n);
+      out.writeByte('-');
+      out.writeBytes(frame, at + 1 + n, len - 1 - n);
+      return out;
+    }
+    return frame.retainedSlice(at, len);
+  }
+
+  byte[] EXECABORT_BECAUSE = "EXECABORT Transaction discarded because of: ".getBytes(StandardCharsets.US_ASCII);
+
+  /** Length of the whole reply starting at {@code at} in {@code frame} (before {@code end}); 0 when incomplete. */
+  private static int frameLength(ByteBuf frame, int at, int end) {
+    ByteBuf rest = frame.slice(at, end - at);
+    return new io.compactor.resp.ReplyScanner().advance(rest) ? rest.readerIndex() : 0;
+  }
+
   /** {@code first}, then {@code second} on its result (either may be null). */
   static ReplyTransform andThen(ReplyTransform first, ReplyTransform second) {
     if (first == null) {

@@ -12,8 +12,25 @@ import io.compactor.resp.Command;
  *     applied to the command's element of EXEC's reply
  * @param continuation outside MULTI, decides from the reply whether another round trip is needed (then
  *     {@code transform} is not used); null when one round trip always does
+ * @param upstreamReplies how many replies Redis sends for {@code command}: 1, or for a transaction the
+ *     proxy sends as one unit ({@link #transaction}) one per command in it, gathered for {@code transform}
  */
-public record Rewrite(Command command, String error, ReplyTransform transform, Continuation continuation) {
+public record Rewrite(Command command, String error, ReplyTransform transform, Continuation continuation,
+    int upstreamReplies) {
+  public Rewrite(Command command, String error, ReplyTransform transform, Continuation continuation) {
+    this(command, error, transform, continuation, 1);
+  }
+
+  /**
+   * Sends {@code sequence}, a frame of {@code replies} commands (MULTI, ..., EXEC; see
+   * {@link Command#sequence}); their replies, gathered one after the other, become the client's through
+   * {@code transform}. Only where a transaction can be opened: not inside the client's MULTI, not on a
+   * connection with a WATCH, and with every reply on.
+   */
+  public static Rewrite transaction(Command sequence, int replies, ReplyTransform transform) {
+    return new Rewrite(sequence, null, transform, null, replies);
+  }
+
   public static Rewrite send(Command command) {
     return new Rewrite(command, null, null, null);
   }
@@ -54,7 +71,7 @@ public record Rewrite(Command command, String error, ReplyTransform transform, C
       return this;
     }
     return new Rewrite(command, null, ReplyTransform.andThen(transform, t),
-        continuation == null ? null : wrap(continuation, t));
+        continuation == null ? null : wrap(continuation, t), upstreamReplies);
   }
 
   private static Continuation wrap(Continuation c, ReplyTransform t) {

@@ -67,6 +67,97 @@ public final class Command {
     ByteBuf buf = alloc.buffer(size);
     int[] offsets = new int[args.length];
     int[] lengths = new int[args.length];
+    encode(buf, args, offsets, lengths);
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] -= buf.readerIndex();
+    }
+    return new Command(buf, args.length, offsets, lengths);
+  }
+
+  /**
+   * Builds a frame holding several commands, one after the other (a transaction the proxy sends as one
+   * unit: MULTI, ..., EXEC). The returned command's arguments are those of the first; Redis answers each
+   * of them, so the frame is owed {@code commands.length} replies.
+   */
+  public static Command sequence(io.netty.buffer.ByteBufAllocator alloc, byte[][]... commands) {
+    int size = 0;
+    for (byte[][] args : commands) {
+      size += 16;
+      for (byte[] a : args) {
+        size += a.length + 16;
+      }
+    }
+    ByteBuf buf = alloc.buffer(size);
+    int[] offsets = new int[commands[0].length];
+    int[] lengths = new int[commands[0].length];
+    encode(buf, commands[0], offsets, lengths);
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] -= buf.readerIndex();
+    }
+    for (int c = 1; c < commands.length; c++) {
+      encode(buf, commands[c], null, null);
+    }
+    return new Command(buf, commands[0].length, offsets, lengths);
+  }
+
+  /** Writes {@code args} as a RESP multibulk, noting (unless null) where each argument's bytes start and their lengths. */
+  private static void encode(ByteBuf buf, byte[][] args, int[] offsets, int[] lengths) {
+    int size = 3 + decimalLength(args.length);
+    for (byte[] a : args) {
+      size += 5 + decimalLength(a.length) + a.length;
+      if (size > SMALL_FRAME) {
+        encodeLarge(buf, args, offsets, lengths);
+        return;
+      }
+    }
+    // a small frame: built in an array and written with one call (a ByteBuf checks every byte it is given)
+    byte[] out = new byte[size];
+    int base = buf.writerIndex();
+    out[0] = '*';
+    int at = putDecimal(out, 1, args.length);
+    out[at++] = '\r';
+    out[at++] = '\n';
+    for (int i = 0; i < args.length; i++) {
+      byte[] a = args[i];
+      out[at++] = '$';
+      at = putDecimal(out, at, a.length);
+      out[at++] = '\r';
+      out[at++] = '\n';
+      if (offsets != null) {
+        offsets[i] = base + at;
+        lengths[i] = a.length;
+      }
+      System.arraycopy(a, 0, out, at, a.length);
+      at += a.length;
+      out[at++] = '\r';
+      out[at++] = '\n';
+    }
+    buf.writeBytes(out);
+  }
+
+  /** Frames up to this long are encoded in an array first. */
+  private static final int SMALL_FRAME = 1024;
+
+  private static int decimalLength(int v) {
+    int digits = 1;
+    while (v >= 10) {
+      v /= 10;
+      digits++;
+    }
+    return digits;
+  }
+
+  /** Writes non-negative {@code v} in decimal at {@code at} of {@code out}; returns the index after it. */
+  private static int putDecimal(byte[] out, int at, int v) {
+    int end = at + decimalLength(v);
+    for (int i = end - 1; i >= at; i--) {
+      out[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    return end;
+  }
+
+  private static void encodeLarge(ByteBuf buf, byte[][] args, int[] offsets, int[] lengths) {
     buf.writeByte('*');
     writeDecimal(buf, args.length);
     buf.writeShort(CRLF);
@@ -74,15 +165,13 @@ public final class Command {
       buf.writeByte('$');
       writeDecimal(buf, args[i].length);
       buf.writeShort(CRLF);
-      offsets[i] = buf.writerIndex();
-      lengths[i] = args[i].length;
+      if (offsets != null) {
+        offsets[i] = buf.writerIndex();
+        lengths[i] = args[i].length;
+      }
       buf.writeBytes(args[i]);
       buf.writeShort(CRLF);
     }
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] -= buf.readerIndex();
-    }
-    return new Command(buf, args.length, offsets, lengths);
   }
 
   static final int CRLF = ('\r' << 8) | '\n';

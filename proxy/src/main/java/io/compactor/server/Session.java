@@ -68,16 +68,50 @@ final class Session {
     ByteBuf gathered;
     /** Client replies the transformed reply stands for (a run of bucket commands: several). */
     int replies = 1;
+    /** Upstream replies still to gather before transforming (a transaction sent as one unit: several). */
+    int frames = 1;
+    /** Whether a reply of this entry's has ended (the next frame continues it rather than starting it). */
+    boolean midway;
+    /** Whether {@code gathered} is a buffer of this entry's own that later bytes are written to. */
+    private boolean growable;
 
     Transforming(ReplyTransform transform) {
       this.transform = transform;
     }
 
+    /** Copies {@code bytes} (not taken) into the gathered reply. */
     void add(ByteBuf bytes, io.netty.buffer.ByteBufAllocator alloc) {
       if (gathered == null) {
         gathered = alloc.buffer(Math.max(64, bytes.readableBytes()));
+        growable = true;
+      } else if (!growable) {
+        grow(alloc, bytes.readableBytes());
       }
       gathered.writeBytes(bytes);
+    }
+
+    /**
+     * Takes {@code bytes} (a retained slice of a read) as the gathered reply, or appends them to it: a
+     * reply that arrives in one read is transformed from the read's own bytes, without a copy.
+     */
+    void take(ByteBuf bytes, io.netty.buffer.ByteBufAllocator alloc) {
+      if (gathered == null) {
+        gathered = bytes;
+        return;
+      }
+      try {
+        add(bytes, alloc);
+      } finally {
+        bytes.release();
+      }
+    }
+
+    private void grow(io.netty.buffer.ByteBufAllocator alloc, int more) {
+      ByteBuf g = alloc.buffer(Math.max(64, gathered.readableBytes() + more));
+      g.writeBytes(gathered);
+      gathered.release();
+      gathered = g;
+      growable = true;
     }
 
     ByteBuf finish(io.netty.buffer.ByteBufAllocator alloc) {
@@ -671,7 +705,9 @@ final class Session {
     if (compactor != null && (mode == Mode.PINNED || kind == CommandKind.PLAIN)) {
       boolean mayContinue = !inMulti && !streaming && replyMode == ReplyMode.ON
           && (mode == Mode.SHARED || pinnedState == PinnedState.READY);
-      Rewrite rewrite = compactor.rewrite(command, client.alloc(), mayContinue, mayContinue && lastInBatch);
+      // a transaction of the proxy's own only where no MULTI or WATCH of the client's can be open
+      Rewrite rewrite = compactor.rewrite(command, client.alloc(), mayContinue && mode == Mode.SHARED,
+          mayContinue && lastInBatch);
       if (rewrite != null) {
         if (rewrite.isRefusal()) {
           refuseCommand(rewrite.error());
@@ -685,7 +721,9 @@ final class Session {
           usedTransforms = true;
           readThroughWaiting = true; // nothing may be sent behind it until it is answered (see finishTransform)
         } else if (rewrite.transform() != null) {
-          replyEntry = new Transforming(rewrite.transform());
+          Transforming t = new Transforming(rewrite.transform());
+          t.frames = rewrite.upstreamReplies();
+          replyEntry = t;
           usedTransforms = true;
         }
         try {
@@ -855,8 +893,11 @@ final class Session {
     switch (kind) {
       case PLAIN -> {
         pending.add(replyEntry);
-        sharedInFlight++;
-        shared.expect(this);
+        int frames = replyEntry instanceof Transforming t ? t.frames : 1;
+        sharedInFlight += frames;
+        for (int i = 0; i < frames; i++) {
+          shared.expect(this);
+        }
         emit(shared.channel(), command);
         if (pending.size() >= maxInFlight) {
           pauseClient();
@@ -1127,17 +1168,19 @@ final class Session {
       return false;
     }
     if (pending.peek() instanceof Transforming t) {
-      t.add(slice, client.alloc());
-      slice.release();
+      t.take(slice, client.alloc());
       return false;
     }
     client.write(slice, client.voidPromise());
     return true;
   }
 
-  /** Whether the next shared reply is rewritten, so it must reach {@link #deliverShared} on its own. */
+  /**
+   * Whether the next shared reply starts a rewritten one, so it must reach {@link #deliverShared} on its
+   * own (the later replies of a transaction's continue the bytes gathered so far).
+   */
   boolean transformsNextReply() {
-    return pending.peek() instanceof Transforming;
+    return pending.peek() instanceof Transforming t && !t.midway;
   }
 
   /**
@@ -1148,8 +1191,8 @@ final class Session {
     if (state == State.CLOSED) {
       return false;
     }
-    if (pending.peek() instanceof Transforming) {
-      return true;
+    if (pending.peek() instanceof Transforming t) {
+      return t.frames == 1; // before that, the run goes on into the transaction's next reply
     }
     if (usedTransforms && pending.size() > 1) {
       // the next reply is rewritten: the bytes gathered so far must reach the client before this reply's
@@ -1183,6 +1226,11 @@ final class Session {
       return false;
     }
     sharedInFlight--;
+    if (pending.peek() instanceof Transforming t && t.frames > 1) {
+      t.frames--; // one reply of a transaction: the entry gathers the rest before transforming
+      t.midway = true;
+      return false;
+    }
     boolean wrote = false;
     if (pending.poll() instanceof Transforming t) {
       finishTransform(t);

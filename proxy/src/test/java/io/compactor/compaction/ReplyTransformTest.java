@@ -53,4 +53,49 @@ class ReplyTransformTest {
     String abort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
     assertThat(apply(exec, abort)).isEqualTo(abort);
   }
+
+  private static final ReplyTransform SET = ReplyTransform.transaction("+OK");
+
+  @Test
+  void transaction_allQueuedAndExecuted_isTheClientsReply() {
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n:1\r\n:0\r\n:0\r\n")).isEqualTo("+OK\r\n");
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*1\r\n:0\r\n")).isEqualTo("+OK\r\n");
+  }
+
+  @Test
+  void transaction_commandRefusedWhileQueueing_givesThatError() {
+    String oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    assertThat(apply(SET, "+OK\r\n" + oom + "+QUEUED\r\n+QUEUED\r\n"
+        + "-EXECABORT Transaction discarded because of previous errors.\r\n")).isEqualTo(oom);
+  }
+
+  @Test
+  void transaction_execRefusedOnItsOwn_givesTheCause() {
+    // EXEC refused after the commands were queued (the memory limit reached meanwhile, a busy script)
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of: "
+        + "OOM command not allowed when used memory > 'maxmemory'.\r\n"))
+        .isEqualTo("-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of: BUSY Redis is busy\r\n"))
+        .isEqualTo("-BUSY Redis is busy\r\n");
+  }
+
+  @Test
+  void transaction_errorInsideExecsArray_isTheClientsReply() {
+    String wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n" + wrongType + ":0\r\n:0\r\n"))
+        .isEqualTo(wrongType);
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*2\r\n:1\r\n!5\r\nERR x\r\n")).isEqualTo("!5\r\nERR x\r\n");
+  }
+
+  @Test
+  void transaction_multiRefused_givesMultisError() {
+    String noperm = "-NOPERM this user has no permissions to run the 'multi' command\r\n";
+    assertThat(apply(SET, noperm + ":1\r\n:0\r\n:0\r\n-ERR EXEC without MULTI\r\n")).isEqualTo(noperm);
+  }
+
+  @Test
+  void transaction_nullExec_isAnErrorNotANull() {
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*-1\r\n")).startsWith("-ERR redis-compactor:");
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n_\r\n")).startsWith("-ERR redis-compactor:");
+  }
 }

@@ -557,13 +557,75 @@ abstract class BucketContract {
     }
   }
 
-  private static long evalshaCalls(String commandstats) {
+  /**
+   * Waits until a lone SET through {@code proxy} goes as a transaction (the proxy checks that Redis allows
+   * MULTI once its maintenance connection is up, and sends script calls until then).
+   */
+  static void awaitTransactions(RespClient up, RespClient proxy) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      long before = calls(ascii(up.call("INFO", "commandstats")), "exec");
+      assertThat(ascii(proxy.call("SET", "media:999", "t"))).isEqualTo("+OK\r\n");
+      if (calls(ascii(up.call("INFO", "commandstats")), "exec") > before) {
+        proxy.call("DEL", "media:999");
+        return;
+      }
+      assertThat(System.nanoTime()).as("a lone bucketed SET never went as MULTI/EXEC").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  private static long calls(String commandstats, String cmd) {
+    String prefix = "cmdstat_" + cmd + ":calls=";
     for (String line : commandstats.split("\r\n")) {
-      if (line.startsWith("cmdstat_evalsha:calls=")) {
-        return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+      if (line.startsWith(prefix)) {
+        return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
       }
     }
     return 0;
+  }
+
+  /** Script calls and transactions (a lone SET goes as MULTI ... EXEC on a shared connection). */
+  private static long evalshaCalls(String commandstats) {
+    long n = 0;
+    for (String line : commandstats.split("\r\n")) {
+      for (String cmd : new String[] {"evalsha", "exec"}) {
+        String prefix = "cmdstat_" + cmd + ":calls=";
+        if (line.startsWith(prefix)) {
+          n += Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void overTheMemoryLimit_setIsRefusedAsRedisRefusesIt() throws Exception {
+    // a lone SET goes as MULTI/HSET/DEL/PERSIST/EXEC on the shared connection, and as a script call on a
+    // connection of its own: either way the client gets Redis's own -OOM, and nothing is written
+    try (Differential d = env().differential(); Differential pinned = env().differential();
+        RespClient up = env().upstreamClient(); RespClient direct = env().directClient()) {
+      d.exact("SET", "media:1", "before");
+      awaitTransactions(up, d.proxied());
+      pinned.exact("CLIENT", "SETNAME", "pinned");
+      try {
+        for (RespClient c : List.of(up, direct)) {
+          c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+          c.call("CONFIG", "SET", "maxmemory", "1");
+        }
+        d.exact("SET", "media:1", "after");
+        d.exact("SET", "media:2", "new");
+        pinned.exact("SET", "media:1", "after");
+        d.exact("GET", "media:1");
+        d.exact("EXISTS", "media:2");
+      } finally {
+        for (RespClient c : List.of(up, direct)) {
+          c.call("CONFIG", "SET", "maxmemory", "0");
+        }
+      }
+      d.exact("SET", "media:2", "new");
+      d.exact("GET", "media:2");
+    }
   }
 
   @Test

@@ -31,4 +31,43 @@ class CommandTest {
       c.release();
     }
   }
+
+  @Test
+  void of_smallAndLargeFrames_sameEncodingAndArguments() {
+    for (int len : new int[] {0, 1, 9, 10, 99, 100, 900, 1000, 1020, 5000}) {
+      byte[] v = new byte[len];
+      for (int i = 0; i < len; i++) {
+        v[i] = (byte) ('a' + i % 26);
+      }
+      byte[][] args = {"SET".getBytes(StandardCharsets.US_ASCII), "key:1".getBytes(StandardCharsets.US_ASCII), v};
+      Command c = Command.of(io.netty.buffer.ByteBufAllocator.DEFAULT, args);
+      try {
+        String expected = "*3\r\n$3\r\nSET\r\n$5\r\nkey:1\r\n$" + len + "\r\n"
+            + new String(v, StandardCharsets.US_ASCII) + "\r\n";
+        assertThat(c.buffer().toString(c.start(), c.length(), StandardCharsets.US_ASCII)).isEqualTo(expected);
+        assertThat(c.arg(2)).isEqualTo(v);
+        assertThat(c.arg(1)).isEqualTo(args[1]);
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  @Test
+  void sequence_holdsEveryCommand_argumentsAreTheFirsts() {
+    Command c = Command.sequence(io.netty.buffer.ByteBufAllocator.DEFAULT,
+        new byte[][] {"MULTI".getBytes(StandardCharsets.US_ASCII)},
+        new byte[][] {"HSET".getBytes(StandardCharsets.US_ASCII), "b".getBytes(StandardCharsets.US_ASCII),
+            "f".getBytes(StandardCharsets.US_ASCII), "x".repeat(2000).getBytes(StandardCharsets.US_ASCII)},
+        new byte[][] {"EXEC".getBytes(StandardCharsets.US_ASCII)});
+    try {
+      assertThat(c.argc()).isEqualTo(1);
+      assertThat(new String(c.arg(0), StandardCharsets.US_ASCII)).isEqualTo("MULTI");
+      assertThat(c.buffer().toString(c.start(), c.length(), StandardCharsets.US_ASCII)).isEqualTo(
+          "*1\r\n$5\r\nMULTI\r\n*4\r\n$4\r\nHSET\r\n$1\r\nb\r\n$1\r\nf\r\n$2000\r\n" + "x".repeat(2000)
+              + "\r\n*1\r\n$4\r\nEXEC\r\n");
+    } finally {
+      c.release();
+    }
+  }
 }

@@ -22,7 +22,11 @@ local op = ARGV[1]
 -- 's' / 'sl' (with legacy reads): SET of a value the proxy checked is no longer than the listpack limit
 -- and does not start with 0xFD..0xFF; ARGV[2] field, ARGV[3] value (two arguments fewer than 'set').
 if op == 's' or op == 'sl' then
-  if redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) == 1 then
+  local new = redis.pcall('HSET', KEYS[1], ARGV[2], ARGV[3])
+  if type(new) == 'table' then
+    return new -- refused (-OOM over the memory limit): as Redis words it, where redis.call would add the script's name
+  end
+  if new == 1 then
     redis.call('DEL', KEYS[2]) -- a new field: the value may have been in the overflow key ...
     if op == 'sl' then
       redis.call('DEL', KEYS[3]) -- ... or a plain key written before the rule
