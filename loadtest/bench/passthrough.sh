@@ -10,6 +10,8 @@
 #                                                 # bucketed keys through the proxy vs plain keys direct
 #   ALT_ARGS="--set metrics.enabled=false" loadtest/bench/passthrough.sh
 #                                                 # adds a second proxy (column compactor-alt): metrics on vs off
+#   ALT_JAR=/tmp/before.jar ALT_ARGS=" " loadtest/bench/passthrough.sh
+#                                                 # the second proxy runs another build: before vs after
 #
 # Extra arguments are passed to the proxy (e.g. --set server.io-threads=1).
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), TESTS (set,get,incr,lpush,mset),
@@ -17,7 +19,8 @@
 # one key per test), DATA_SIZE (redis-benchmark -d: value bytes, default 3), TEXT_VALUES (1: instead of
 # redis-benchmark's own values, which are random characters no codec shrinks, SET and GET one value of
 # DATA_SIZE bytes of seeded English-like words, which compress like prose; TESTS is then set,get),
-# WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown),
+# WARMUP (300000 requests through the proxy before measuring), OUT (result file, markdown), ALT_ARGS and
+# ALT_JAR (a second proxy with these arguments added, or running this jar),
 # JAVA_OPTS (JVM options for the proxy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -79,7 +82,7 @@ if [ -n "${ALT_ARGS:-}" ]; then
   # column compactor-alt, interleaved with the others: compactor / compactor-alt is the cost of the difference
   alt_port=$(free_port)
   # shellcheck disable=SC2086
-  java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$alt_port" --upstream "redis://127.0.0.1:$redis_port" "$@" $ALT_ARGS \
+  java ${JAVA_OPTS:-} -jar "${ALT_JAR:-$JAR}" --listen "127.0.0.1:$alt_port" --upstream "redis://127.0.0.1:$redis_port" "$@" $ALT_ARGS \
     >"$work/alt.out" 2>"$work/alt.err" & pids+=($!)
   targets+=("compactor-alt:$alt_port")
 fi
@@ -136,6 +139,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "redis-benchmark -c $CLIENTS -n $REQUESTS -t $TESTS${KEYSPACE:+ -r $KEYSPACE}${DATA_SIZE:+ -d $DATA_SIZE}${TEXT_VALUE:+ (text values)}, $ROUNDS interleaved rounds, median requests/s;"
   echo "ratio = through the proxy / direct, same run, same redis-server ($(redis-server --version | awk '{print $3}'))."
   echo "Proxy arguments: ${*:-(defaults)}; machine: $(nproc) cores."
+  [ -n "${ALT_ARGS:-}" ] && echo "compactor-alt: ${ALT_JAR:-the same jar}, arguments added: ${ALT_ARGS}"
   echo
   awk -F, -v targets="$(printf '%s ' "${targets[@]%%:*}")" '
     { key=$1","$2","$4; vals[key]=vals[key]" "$5; tests[$4]=1; pipes[$2]=1 }
