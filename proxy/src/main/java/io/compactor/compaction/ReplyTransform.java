@@ -141,18 +141,25 @@ public interface ReplyTransform {
    * or an array header that is not a null ({@code *-1}).
    */
   private static boolean onlyStatusAndIntegers(ByteBuf frame, int at, int end) {
-    while (at < end) {
-      byte type = frame.getByte(at);
-      if (type != '+' && type != ':' && (type != '*' || at + 1 < end && frame.getByte(at + 1) == '-')) {
-        return false;
-      }
-      int eol = frame.indexOf(at, end, (byte) '\n');
-      if (eol < 0) {
-        return false;
-      }
-      at = eol + 1;
+    int n = end - at;
+    if (n > 512) {
+      return false; // not a transaction of status and integer replies: parsed
     }
-    return true;
+    byte[] b = new byte[n];
+    frame.getBytes(at, b);
+    boolean lineStart = true;
+    for (int i = 0; i < n; i++) {
+      byte c = b[i];
+      if (lineStart) {
+        if (c != '+' && c != ':' && (c != '*' || i + 1 < n && b[i + 1] == '-')) {
+          return false;
+        }
+        lineStart = false;
+      } else if (c == '\n') {
+        lineStart = true;
+      }
+    }
+    return lineStart;
   }
 
   /**

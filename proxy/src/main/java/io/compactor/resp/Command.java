@@ -60,16 +60,22 @@ public final class Command {
 
   /** Builds a command whose frame is the RESP multibulk encoding of {@code args}. */
   public static Command of(io.netty.buffer.ByteBufAllocator alloc, byte[][] args) {
-    int size = 16;
-    for (byte[] a : args) {
-      size += a.length + 16;
-    }
-    ByteBuf buf = alloc.buffer(size);
     int[] offsets = new int[args.length];
     int[] lengths = new int[args.length];
-    encode(buf, args, offsets, lengths);
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] -= buf.readerIndex();
+    int size = encodedLength(args);
+    ByteBuf buf;
+    if (size <= SMALL_FRAME) {
+      // built in an array and written with one call (a ByteBuf checks every byte it is given)
+      byte[] out = new byte[size];
+      put(out, 0, args, offsets, lengths);
+      buf = alloc.buffer(size);
+      buf.writeBytes(out);
+    } else {
+      buf = alloc.buffer(size);
+      encodeLarge(buf, args, offsets, lengths);
+      for (int i = 0; i < offsets.length; i++) {
+        offsets[i] -= buf.readerIndex();
+      }
     }
     return new Command(buf, args.length, offsets, lengths);
   }
@@ -82,39 +88,66 @@ public final class Command {
   public static Command sequence(io.netty.buffer.ByteBufAllocator alloc, byte[][]... commands) {
     int size = 0;
     for (byte[][] args : commands) {
-      size += 16;
-      for (byte[] a : args) {
-        size += a.length + 16;
-      }
+      size += encodedLength(args);
     }
-    ByteBuf buf = alloc.buffer(size);
     int[] offsets = new int[commands[0].length];
     int[] lengths = new int[commands[0].length];
-    encode(buf, commands[0], offsets, lengths);
-    for (int i = 0; i < offsets.length; i++) {
-      offsets[i] -= buf.readerIndex();
-    }
-    for (int c = 1; c < commands.length; c++) {
-      encode(buf, commands[c], null, null);
+    ByteBuf buf = alloc.buffer(size);
+    if (size <= SMALL_FRAME) {
+      byte[] out = new byte[size];
+      int at = put(out, 0, commands[0], offsets, lengths);
+      for (int c = 1; c < commands.length; c++) {
+        at = put(out, at, commands[c], null, null);
+      }
+      buf.writeBytes(out);
+    } else {
+      encodeLarge(buf, commands[0], offsets, lengths);
+      for (int i = 0; i < offsets.length; i++) {
+        offsets[i] -= buf.readerIndex();
+      }
+      for (int c = 1; c < commands.length; c++) {
+        encodeLarge(buf, commands[c], null, null);
+      }
     }
     return new Command(buf, commands[0].length, offsets, lengths);
   }
 
-  /** Writes {@code args} as a RESP multibulk, noting (unless null) where each argument's bytes start and their lengths. */
-  private static void encode(ByteBuf buf, byte[][] args, int[] offsets, int[] lengths) {
+  /** Frames up to this long are encoded in an array first. */
+  private static final int SMALL_FRAME = 1024;
+
+  /** Bytes of the RESP multibulk encoding of {@code args}. */
+  private static int encodedLength(byte[][] args) {
     int size = 3 + decimalLength(args.length);
     for (byte[] a : args) {
       size += 5 + decimalLength(a.length) + a.length;
-      if (size > SMALL_FRAME) {
-        encodeLarge(buf, args, offsets, lengths);
-        return;
-      }
     }
-    // a small frame: built in an array and written with one call (a ByteBuf checks every byte it is given)
-    byte[] out = new byte[size];
-    int base = buf.writerIndex();
-    out[0] = '*';
-    int at = putDecimal(out, 1, args.length);
+    return size;
+  }
+
+  private static int decimalLength(int v) {
+    if (v < 10) {
+      return 1;
+    }
+    if (v < 100) {
+      return 2;
+    }
+    if (v < 1000) {
+      return 3;
+    }
+    int digits = 4;
+    for (v /= 10000; v > 0; v /= 10) {
+      digits++;
+    }
+    return digits;
+  }
+
+  /**
+   * Writes the RESP multibulk of {@code args} into {@code out} from {@code at}, noting (unless null) where
+   * each argument's bytes start and their lengths; returns the index after it.
+   */
+  private static int put(byte[] out, int at, byte[][] args, int[] offsets, int[] lengths) {
+    out[at++] = '*';
+    at = putDecimal(out, at, args.length);
     out[at++] = '\r';
     out[at++] = '\n';
     for (int i = 0; i < args.length; i++) {
@@ -124,7 +157,7 @@ public final class Command {
       out[at++] = '\r';
       out[at++] = '\n';
       if (offsets != null) {
-        offsets[i] = base + at;
+        offsets[i] = at;
         lengths[i] = a.length;
       }
       System.arraycopy(a, 0, out, at, a.length);
@@ -132,23 +165,15 @@ public final class Command {
       out[at++] = '\r';
       out[at++] = '\n';
     }
-    buf.writeBytes(out);
-  }
-
-  /** Frames up to this long are encoded in an array first. */
-  private static final int SMALL_FRAME = 1024;
-
-  private static int decimalLength(int v) {
-    int digits = 1;
-    while (v >= 10) {
-      v /= 10;
-      digits++;
-    }
-    return digits;
+    return at;
   }
 
   /** Writes non-negative {@code v} in decimal at {@code at} of {@code out}; returns the index after it. */
   private static int putDecimal(byte[] out, int at, int v) {
+    if (v < 10) {
+      out[at] = (byte) ('0' + v);
+      return at + 1;
+    }
     int end = at + decimalLength(v);
     for (int i = end - 1; i >= at; i--) {
       out[i] = (byte) ('0' + v % 10);
@@ -157,6 +182,7 @@ public final class Command {
     return end;
   }
 
+  /** Writes {@code args} as a RESP multibulk into {@code buf}, noting (unless null) where each argument starts. */
   private static void encodeLarge(ByteBuf buf, byte[][] args, int[] offsets, int[] lengths) {
     buf.writeByte('*');
     writeDecimal(buf, args.length);
