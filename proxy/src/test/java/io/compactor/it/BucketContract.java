@@ -616,8 +616,24 @@ abstract class BucketContract {
         d.exact("SET", "media:1", "after");
         d.exact("SET", "media:2", "new");
         pinned.exact("SET", "media:1", "after");
+        // every command Redis flags denyoom, whichever path it takes through the proxy: refused before it
+        // changes anything, with Redis's own words (a script is refused only at its first write)
+        d.exact("SET", "media:1", "x".repeat(300)); // an overflow value
+        d.exact("SET", "media:1", "after", "EX", "100");
+        d.exact("SET", "media:1", "after", "NX");
+        d.exact("SETEX", "media:1", "100", "after");
+        d.exact("GETSET", "media:1", "after");
+        d.exact("INCR", "media:1");
+        d.exact("INCRBYFLOAT", "media:1", "1.5");
+        d.exact("APPEND", "media:1", "more");
+        d.exact("SETRANGE", "media:1", "1", "x");
+        d.exact("MSET", "media:1", "a", "media:3", "b");
+        d.exact("COPY", "media:1", "media:4");
+        pinned.exact("INCR", "media:1");
+        // commands that may write but are not denyoom still run, as they do on Redis
+        d.exact("GETDEL", "media:1");
         d.exact("GET", "media:1");
-        d.exact("EXISTS", "media:2");
+        d.exact("EXISTS", "media:2", "media:3", "media:4");
       } finally {
         for (RespClient c : List.of(up, direct)) {
           c.call("CONFIG", "SET", "maxmemory", "0");

@@ -60,6 +60,39 @@ abstract class CompressContract {
   }
 
   @Test
+  void overTheMemoryLimit_writesRefusedReadsAnswered() throws IOException {
+    // reads of a compressed value's bytes run the command on a scratch copy: not refused over maxmemory,
+    // as Redis never refuses the read itself; writes are refused before they change anything
+    try (Differential d = env().differential(); RespClient up = env().upstreamClient();
+        RespClient direct = env().directClient()) {
+      for (String k : List.of("doc:oom", "bz:1")) {
+        d.exact("SET", k, text(300, 4));
+      }
+      try {
+        for (RespClient c : List.of(up, direct)) {
+          c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+          c.call("CONFIG", "SET", "maxmemory", "1");
+        }
+        for (String k : List.of("doc:oom", "bz:1")) {
+          d.exact("APPEND", k, "more");
+          d.exact("SETRANGE", k, "2", "x");
+          d.exact("SET", k, text(300, 5));
+          d.exact("STRLEN", k);
+          d.exact("GETRANGE", k, "0", "9");
+          d.exact("BITCOUNT", k);
+          d.exact("GET", k);
+        }
+      } finally {
+        for (RespClient c : List.of(up, direct)) {
+          c.call("CONFIG", "SET", "maxmemory", "0");
+        }
+      }
+      d.exact("APPEND", "doc:oom", "more");
+      d.exact("GET", "doc:oom");
+    }
+  }
+
+  @Test
   void stringCommands_sameReplies_smallAndLargeValues() throws IOException {
     try (Differential d = env().differential()) {
       for (String k : List.of("blob:1", "doc:1", "sess:1", "json:1", "plain:1")) {

@@ -80,12 +80,33 @@ local function raw_envelope(v)
   return '\252\16' .. header .. v
 end
 
+-- Over maxmemory Redis refuses a command flagged denyoom before it changes anything, but refuses a
+-- script only at its first write, and only if that write is itself denyoom: the ops for such commands
+-- therefore begin with SETRANGE k 0 '' (denyoom, and a no-op on a string or missing key) and answer its
+-- -OOM exactly as Redis words it. k is a key of the command's slot that holds a string or nothing.
+local DENYOOM = ' SET SETNX SETEX PSETEX GETSET INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND SETRANGE SETBIT '
+  .. 'BITFIELD MSET MSETNX COPY '
+local function refused_for_memory(k, command)
+  if command and not string.find(DENYOOM, ' ' .. string.upper(command) .. ' ', 1, true) then
+    return nil
+  end
+  local r = redis.pcall('SETRANGE', k, 0, '')
+  if type(r) == 'table' and r.err and string.sub(r.err, 1, 4) == 'OOM ' then
+    return r
+  end
+  return nil
+end
+
 if op == 'z' then
   local kind, n = ARGV[4], tonumber(ARGV[5])
   local at = 6 + 2 * n
   local args = {}
   for i = at + n, #ARGV do
     args[#args + 1] = ARGV[i]
+  end
+  local oom = kind ~= 'r' and refused_for_memory(KEYS[1], args[1])
+  if oom then
+    return oom
   end
   local scratched = false
   for i = 1, n do
@@ -95,6 +116,11 @@ if op == 'z' then
         return { '\252__rc:z', tostring(i), v }
       end
       if kind == 'r' then
+        if not scratched then
+          -- a write that is not denyoom first: over maxmemory the scratch copy (written, read, deleted)
+          -- is then not refused, as Redis never refuses the read itself
+          redis.call('DEL', KEYS[n + i])
+        end
         redis.call('SET', KEYS[n + i], ARGV[5 + 2 * i])
         args[tonumber(ARGV[at + i - 1]) + 1] = KEYS[n + i]
         scratched = true
@@ -350,11 +376,19 @@ if op == 'get' then
   return v or false
 
 elseif op == 'set' then
+  local oom = refused_for_memory(KEYS[2])
+  if oom then
+    return oom
+  end
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], 0)
   return { ok = 'OK' }
 
 elseif op == 'setpx' then
   -- SET k v EX|PX n with a small positive n (the proxy checked it): ARGV[6] is n in milliseconds
+  local oom = refused_for_memory(KEYS[2])
+  if oom then
+    return oom
+  end
   store(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now() + tonumber(ARGV[6]))
   return { ok = 'OK' }
 
@@ -367,6 +401,10 @@ elseif op == 'x' or op == 'xi' or op == 'xc' then
   -- {0xFC '__rc:z', '1', envelope}: the proxy decodes it and calls again. The command then runs on the
   -- decoded value; a read leaves the stored envelope as it is, a write stores its result uncompressed.
   local b, o, l, f, scratch = KEYS[1], KEYS[2], KEYS[3], ARGV[4], KEYS[4]
+  local oom = refused_for_memory(scratch, ARGV[op == 'xc' and 8 or 6])
+  if oom then
+    return oom
+  end
   local v, at, where = load(b, o, l, f, true)
   if type(v) == 'table' then
     return v
@@ -469,6 +507,12 @@ if op == 'move' then
     else
       p[i] = { key = KEYS[k] }
       k = k + 1
+    end
+  end
+  if mode == 'copy' or mode == 'copyreplace' then
+    local oom = refused_for_memory(p[2].o or p[2].key)
+    if oom then
+      return oom
     end
   end
   local function get(x)
@@ -862,6 +906,10 @@ elseif op == 'del' or op == 'exists' or op == 'touch' then
   return n
 
 elseif op == 'mset' or op == 'msetnx' then
+  local oom = refused_for_memory(string.sub(layout, 1, 1) == 'b' and KEYS[2] or KEYS[1])
+  if oom then
+    return oom
+  end
   -- values follow the fields: the count of 'b' letters says where they start
   local nb = 0
   for i = 1, #layout do
