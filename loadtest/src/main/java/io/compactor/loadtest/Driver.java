@@ -290,6 +290,44 @@ final class Driver implements AutoCloseable {
     }
   }
 
+  /**
+   * The proxy's dictionary keys ({@code __rc:d:*}: trained dictionaries, models and their counter) on the
+   * server behind {@code endpoint}; empty for a direct endpoint.
+   */
+  static List<String> dictionaryKeys(ClientResources resources, Endpoint endpoint) {
+    RedisClient c = RedisClient.create(resources, RedisURI.create(endpoint.host(), endpoint.memoryPort()));
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      return conn.sync().keys("__rc:d:*");
+    } finally {
+      c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  /**
+   * After a FLUSHALL, waits (at most {@code max}) until the proxy has written {@code keys} back: it
+   * restores its dictionaries within about a second, and a baseline read before that would count them
+   * against the keys loaded next (64 KB for one zstd dictionary: 21 B per key of a 3,000-key dataset).
+   */
+  static void awaitKeys(ClientResources resources, Endpoint endpoint, List<String> keys, Duration max) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    RedisClient c = RedisClient.create(resources, RedisURI.create(endpoint.host(), endpoint.memoryPort()));
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      long deadline = System.nanoTime() + max.toNanos();
+      while (conn.sync().exists(keys.toArray(new String[0])) < keys.size() && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    } finally {
+      c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
   /** The Redis version of the endpoint's server. */
   static String redisVersion(ClientResources resources, Endpoint endpoint) {
     RedisClient c = RedisClient.create(resources, RedisURI.create(endpoint.host(), endpoint.memoryPort()));

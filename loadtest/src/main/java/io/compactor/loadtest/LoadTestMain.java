@@ -21,6 +21,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -343,8 +344,10 @@ public final class LoadTestMain implements Callable<Integer> {
   private DatasetResult loadDataset(ClientResources resources, Dataset ds, Driver direct, Driver proxy,
       Servers servers) {
     int n = keysPerDataset();
+    List<String> dictionaries = Driver.dictionaryKeys(resources, proxy.endpoint());
     direct.flushAll();
     proxy.flushAll();
+    Driver.awaitKeys(resources, proxy.endpoint(), dictionaries, Duration.ofSeconds(5));
     Map<String, Long> before0 = Driver.settledMemory(resources, direct.endpoint());
     Map<String, Long> before1 = Driver.settledMemory(resources, proxy.endpoint());
     Iterator<Entry> itDirect = ds.entries(seed, n);
