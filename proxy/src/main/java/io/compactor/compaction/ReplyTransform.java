@@ -92,7 +92,9 @@ public interface ReplyTransform {
    * EXECABORT; the queueing error, such as {@code -OOM}, is the one the client's own command would have
    * got) or an element of EXEC's array; otherwise {@code ok} (without CRLF), the client command's reply.
    * An EXEC answered with a null (never expected: no WATCH is ever open where such transactions go)
-   * becomes an error rather than a reply the client's command could have had.
+   * becomes an error rather than a reply the client's command could have had. When MULTI itself was
+   * refused (an ACL changed since the proxy checked), the commands ran one by one: the first one's
+   * reply decides (its error, or {@code ok}).
    */
   static ReplyTransform transaction(String ok) {
     byte[] okLine = (ok + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -102,38 +104,55 @@ public interface ReplyTransform {
       if (onlyStatusAndIntegers(frame, at, end)) {
         return alloc.buffer(okLine.length).writeBytes(okLine);
       }
-      while (at < end) {
+      for (int reply = 0; at < end; reply++) {
         int len = frameLength(frame, at, end);
         if (len <= 0) {
           break;
         }
         byte type = frame.getByte(at);
+        if (reply == 0 && (type == '-' || type == '!')) {
+          // MULTI refused (an ACL changed since the proxy last checked): the commands behind it ran on their
+          // own and EXEC failed; the client's reply follows what its write did, the first command's reply
+          int next = at + len;
+          int nlen = next < end ? frameLength(frame, next, end) : 0;
+          if (nlen <= 0) {
+            return unwrapAbort(frame, at, len, alloc);
+          }
+          byte nt = frame.getByte(next);
+          return nt == '-' || nt == '!' ? frame.retainedSlice(next, nlen) : alloc.buffer(okLine.length).writeBytes(okLine);
+        }
         if (type == '-' || type == '!') {
           return unwrapAbort(frame, at, len, alloc);
         }
         if (at + len == end) { // EXEC's reply
-          if (type == '*' && frame.getByte(at + 1) != '-') {
-            int headerEnd = frame.indexOf(at, end, (byte) '\n') + 1;
-            for (int e = headerEnd; e < end; ) {
-              int elen = frameLength(frame, e, end);
-              if (elen <= 0) {
-                break;
-              }
-              byte et = frame.getByte(e);
-              if (et == '-' || et == '!') {
-                return frame.retainedSlice(e, elen);
-              }
-              e += elen;
-            }
-            break;
+          if (type != '*' || frame.getByte(at + 1) == '-') {
+            return ascii(alloc, "-ERR redis-compactor: Redis discarded the proxy's transaction\r\n");
           }
-          return alloc.buffer(80).writeBytes("-ERR redis-compactor: Redis discarded the proxy's transaction\r\n"
-              .getBytes(StandardCharsets.US_ASCII));
+          int headerEnd = frame.indexOf(at, end, (byte) '\n') + 1;
+          for (int e = headerEnd; e < end; ) {
+            int elen = frameLength(frame, e, end);
+            if (elen <= 0) {
+              return ascii(alloc, UNREADABLE);
+            }
+            byte et = frame.getByte(e);
+            if (et == '-' || et == '!') {
+              return frame.retainedSlice(e, elen);
+            }
+            e += elen;
+          }
+          return alloc.buffer(okLine.length).writeBytes(okLine);
         }
         at += len;
       }
-      return alloc.buffer(okLine.length).writeBytes(okLine);
+      return ascii(alloc, UNREADABLE); // never expected: the replies Redis sent for the transaction, cut short
     };
+  }
+
+  String UNREADABLE = "-ERR redis-compactor: unreadable reply to the proxy's transaction\r\n";
+
+  private static ByteBuf ascii(ByteBufAllocator alloc, String line) {
+    byte[] b = line.getBytes(StandardCharsets.US_ASCII);
+    return alloc.buffer(b.length).writeBytes(b);
   }
 
   /**

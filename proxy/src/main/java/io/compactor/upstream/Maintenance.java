@@ -298,32 +298,47 @@ public final class Maintenance implements AutoCloseable {
   /**
    * Whether an empty transaction (MULTI, EXEC) goes through. Only an ACL refuses MULTI: it has
    * {@code allow_busy}, takes no key and is never refused for memory. A refused EXEC ends the
-   * transaction in Redis; DISCARD is sent anyway, and a connection left in a transaction is closed.
+   * transaction in Redis. Without an answer (a timeout) the connection is closed, since Redis may still
+   * open the transaction on it, and the tick fails as any other command's timeout makes it fail.
    */
   private boolean transactionsAllowed(RedisCommands<byte[], byte[]> redis) {
-    boolean allowed = false;
     try {
       redis.multi();
+    } catch (io.lettuce.core.RedisCommandExecutionException e) {
+      return refused("MULTI", e);
     } catch (RuntimeException e) {
-      if (!transactionsRefused) {
-        log.warn("MULTI refused ({}): bucketed SETs go as script calls, which cost Redis about twice as much", e.getMessage());
-      }
-      transactionsRefused = true;
-      return false;
+      connection.close(); // no answer (a timeout): Redis may still open the transaction; reopened next tick
+      throw e;
     }
     try {
       redis.exec();
-      allowed = true;
-    } catch (RuntimeException e) {
-      log.warn("EXEC refused ({}): bucketed SETs go as script calls, which cost Redis about twice as much", e.getMessage());
+    } catch (io.lettuce.core.RedisCommandExecutionException e) {
+      // an EXEC the ACL refuses ends the transaction; one renamed away does not: DISCARD ends it then, and
+      // answers "DISCARD without MULTI" otherwise
       try {
         redis.discard();
-      } catch (RuntimeException ignored) {
-        connection.close(); // reopened on the next tick
+      } catch (io.lettuce.core.RedisCommandExecutionException ignored) {
+        // nothing was open
+      } catch (RuntimeException timeout) {
+        connection.close();
+        throw timeout;
       }
+      return refused("EXEC", e);
+    } catch (RuntimeException e) {
+      connection.close();
+      throw e;
     }
-    transactionsRefused = !allowed;
-    return allowed;
+    transactionsRefused = false;
+    return true;
+  }
+
+  private boolean refused(String command, RuntimeException e) {
+    if (!transactionsRefused) {
+      log.warn("{} refused ({}): bucketed SETs go as script calls, which cost Redis about twice as much", command,
+          e.getMessage());
+    }
+    transactionsRefused = true;
+    return false;
   }
 
   private boolean transactionsRefused;

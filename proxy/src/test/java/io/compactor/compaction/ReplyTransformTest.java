@@ -88,9 +88,18 @@ class ReplyTransformTest {
   }
 
   @Test
-  void transaction_multiRefused_givesMultisError() {
+  void transaction_multiRefused_theFirstCommandsReplyDecides() {
+    // the commands behind a refused MULTI ran on their own: the SET happened, or failed with its own error
     String noperm = "-NOPERM this user has no permissions to run the 'multi' command\r\n";
-    assertThat(apply(SET, noperm + ":1\r\n:0\r\n:0\r\n-ERR EXEC without MULTI\r\n")).isEqualTo(noperm);
+    assertThat(apply(SET, noperm + ":1\r\n:0\r\n:0\r\n-ERR EXEC without MULTI\r\n")).isEqualTo("+OK\r\n");
+    String hsetRefused = "-NOPERM this user has no permissions to run the 'hset' command\r\n";
+    assertThat(apply(SET, noperm + hsetRefused + ":0\r\n:0\r\n-ERR EXEC without MULTI\r\n")).isEqualTo(hsetRefused);
+  }
+
+  @Test
+  void transaction_cutShort_isAnErrorNotOk() {
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n$5\r\nab")).startsWith("-ERR redis-compactor: unreadable");
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*2\r\n$1\r\na\r\n$3\r\nab")).startsWith("-ERR redis-compactor: unreadable");
   }
 
   @Test
