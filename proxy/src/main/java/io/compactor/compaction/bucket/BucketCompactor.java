@@ -103,9 +103,9 @@ public final class BucketCompactor {
   }
 
   /**
-   * Whether Redis lets the proxy open transactions (MULTI): checked at start-up and after every reconnect
-   * of the maintenance connection; when refused (an ACL without {@code @transaction}), every command
-   * goes as a script call.
+   * Whether Redis lets the proxy open transactions (MULTI, EXEC): checked by the maintenance connection at
+   * start-up and every 5 s (false until then); when refused (an ACL without {@code @transaction}, a
+   * renamed command), every command goes as a script call.
    */
   public void transactions(boolean allowed) {
     this.transactions = allowed;
