@@ -61,7 +61,8 @@ public final class ConfigLoader {
 
   /** Keys a rule entry may have. */
   static final List<String> RULE_KEYS = List.of("name", "pattern", "strategy", "fields-per-bucket", "buckets",
-      "legacy-reads", "binary-ids", "codec", "level", "min-size", "dictionary-size", "train-after");
+      "legacy-reads", "binary-ids", "codec", "level", "min-size", "dictionary-size", "train-after",
+      "auto-min-mb-per-second", "auto-max-micros-per-value");
 
   private ConfigLoader() {}
 
@@ -270,13 +271,21 @@ public final class ConfigLoader {
                 + String.join(", ", RuleConfig.CODECS) + ")");
           }
           String codec = r.get("codec").trim().toLowerCase(Locale.ROOT);
+          for (String k : List.of("auto-min-mb-per-second", "auto-max-micros-per-value")) {
+            if (!"auto".equals(codec) && r.containsKey(k)) {
+              throw new ConfigException(where + "." + k + ": set with codec " + codec + " (expected: only with codec auto)");
+            }
+          }
           compression = new RuleConfig.Compression(codec,
               integer(r, "level", RuleConfig.Compression.DEFAULT_LEVEL),
               integer(r, "min-size", RuleConfig.Compression.defaultMinSize(codec)),
               integer(r, "dictionary-size", RuleConfig.Compression.DEFAULT_DICTIONARY_SIZE),
-              integer(r, "train-after", RuleConfig.Compression.DEFAULT_TRAIN_AFTER));
+              integer(r, "train-after", RuleConfig.Compression.DEFAULT_TRAIN_AFTER),
+              number(r, "auto-min-mb-per-second", RuleConfig.Compression.DEFAULT_AUTO_MIN_MB_PER_SECOND),
+              number(r, "auto-max-micros-per-value", RuleConfig.Compression.DEFAULT_AUTO_MAX_MICROS_PER_VALUE));
         } else {
-          for (String k : List.of("level", "min-size", "dictionary-size", "train-after")) {
+          for (String k : List.of("level", "min-size", "dictionary-size", "train-after", "auto-min-mb-per-second",
+              "auto-max-micros-per-value")) {
             if (r.containsKey(k)) {
               throw new ConfigException(where + "." + k + ": set without a codec (expected: only with codec)");
             }
@@ -341,6 +350,22 @@ public final class ConfigLoader {
     } catch (NumberFormatException e) {
       throw ConfigException.invalid(name, s, "an integer");
     }
+  }
+
+  private static double number(Map<String, String> v, String name, double def) {
+    String s = v.get(name);
+    if (s == null) {
+      return def;
+    }
+    try {
+      double d = Double.parseDouble(s.trim());
+      if (Double.isFinite(d)) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // the error below
+    }
+    throw ConfigException.invalid(name, s, "a number");
   }
 
   private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|kb|mb|gb|k|m|g)?\\s*");

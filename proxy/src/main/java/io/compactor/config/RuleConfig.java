@@ -45,14 +45,21 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
    * @param minSize values shorter than this are stored as they are
    * @param dictionarySize bytes of a trained zstd dictionary
    * @param trainAfter values sampled before the first dictionary is trained
+   * @param autoMinMbPerSecond {@code auto}'s speed budget: a candidate encoding at this many MB/s or faster qualifies
+   * @param autoMaxMicrosPerValue {@code auto}'s other speed budget: so does one taking at most this long per value
    */
-  public record Compression(String codec, int level, int minSize, int dictionarySize, int trainAfter) {
+  public record Compression(String codec, int level, int minSize, int dictionarySize, int trainAfter,
+      double autoMinMbPerSecond, double autoMaxMicrosPerValue) {
     public static final int DEFAULT_LEVEL = 3;
     public static final int DEFAULT_MIN_SIZE = 32;
     /** fsst's default (and auto's, which may choose fsst): its codes pay off on values far shorter than zstd's frames do. */
     public static final int DEFAULT_MIN_SIZE_FSST = 8;
     public static final int DEFAULT_DICTIONARY_SIZE = 64 * 1024;
     public static final int DEFAULT_TRAIN_AFTER = 1000;
+    /** Encode speed below which {@code auto} does not pick a codec by default, MB/s of values. */
+    public static final double DEFAULT_AUTO_MIN_MB_PER_SECOND = 50;
+    /** ... unless it takes at most this many µs per value: for short values the cost per value is what counts. */
+    public static final double DEFAULT_AUTO_MAX_MICROS_PER_VALUE = 1;
 
     public Compression {
       if (codec == null || !CODECS.contains(codec)) {
@@ -70,11 +77,19 @@ public record RuleConfig(String name, String pattern, Strategy strategy, int fie
       if (trainAfter < 100 || trainAfter > 100_000) {
         throw new IllegalArgumentException("train-after: " + trainAfter + " (expected: 100..100000)");
       }
+      if (!(autoMinMbPerSecond >= 0 && autoMinMbPerSecond <= 1e6)) {
+        throw new IllegalArgumentException("auto-min-mb-per-second: " + autoMinMbPerSecond + " (expected: 0..1000000)");
+      }
+      if (!(autoMaxMicrosPerValue >= 0 && autoMaxMicrosPerValue <= 1e6)) {
+        throw new IllegalArgumentException("auto-max-micros-per-value: " + autoMaxMicrosPerValue
+            + " (expected: 0..1000000)");
+      }
     }
 
     /** {@code codec} with every other setting at its default. */
     public static Compression of(String codec) {
-      return new Compression(codec, DEFAULT_LEVEL, defaultMinSize(codec), DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER);
+      return new Compression(codec, DEFAULT_LEVEL, defaultMinSize(codec), DEFAULT_DICTIONARY_SIZE, DEFAULT_TRAIN_AFTER,
+          DEFAULT_AUTO_MIN_MB_PER_SECOND, DEFAULT_AUTO_MAX_MICROS_PER_VALUE);
     }
 
     /** The default {@code min-size} for {@code codec} ({@code auto} may choose fsst). */

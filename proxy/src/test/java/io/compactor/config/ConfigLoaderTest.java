@@ -578,7 +578,8 @@ class ConfigLoaderTest {
 
     assertThat(c.rules()).containsExactly(RuleConfig.compress("s", "session:*", "zstd-dict"),
         new RuleConfig("p", "page:*", RuleConfig.Strategy.COMPRESS, RuleConfig.DEFAULT_FIELDS_PER_BUCKET,
-            RuleConfig.DEFAULT_BUCKETS, false, new RuleConfig.Compression("zstd", 9, 100, 4096, 500)));
+            RuleConfig.DEFAULT_BUCKETS, false, new RuleConfig.Compression("zstd", 9, 100, 4096, 500,
+            RuleConfig.Compression.DEFAULT_AUTO_MIN_MB_PER_SECOND, RuleConfig.Compression.DEFAULT_AUTO_MAX_MICROS_PER_VALUE)));
   }
 
   @Test
@@ -592,6 +593,19 @@ class ConfigLoaderTest {
     ProxyConfig auto = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: a, pattern: 'a:*', strategy: compress,"
         + " codec: auto}]"));
     assertThat(auto.rules().get(0).compression().minSize()).as("auto may choose fsst").isEqualTo(8);
+  }
+
+  @Test
+  void rules_auto_speedBudgets() {
+    RuleConfig.Compression defaults = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: a, pattern: 'a:*',"
+        + " strategy: compress, codec: auto}]")).rules().get(0).compression();
+    assertThat(defaults.autoMinMbPerSecond()).isEqualTo(50.0);
+    assertThat(defaults.autoMaxMicrosPerValue()).isEqualTo(1.0);
+    RuleConfig.Compression set = ConfigLoader.load(null, Map.of(), Map.of("rules", "[{name: a, pattern: 'a:*',"
+        + " strategy: compress, codec: auto, auto-min-mb-per-second: 12.5, auto-max-micros-per-value: 0}]"))
+        .rules().get(0).compression();
+    assertThat(set.autoMinMbPerSecond()).isEqualTo(12.5);
+    assertThat(set.autoMaxMicrosPerValue()).isEqualTo(0.0);
   }
 
   @ParameterizedTest
@@ -612,6 +626,10 @@ class ConfigLoaderTest {
       "[{name: z, pattern: 'a:*', strategy: compress, codec: lz4, binary-ids: true}] | rules[0] (z).binary-ids: set on a compress rule (expected: only on bucket rules)",
       "[{name: z, pattern: 'a:*', strategy: bucket, binary-ids: maybe}] | rules[0] (z).binary-ids: 'maybe' (expected: true or false)",
       "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd-dict, train-after: 5}] | rules[0] (z).train-after: 5 (expected: 100..100000)",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: zstd, auto-min-mb-per-second: 5}] | rules[0] (z).auto-min-mb-per-second: set with codec zstd (expected: only with codec auto)",
+      "[{name: z, pattern: 'a:*', strategy: bucket, auto-max-micros-per-value: 5}] | rules[0] (z).auto-max-micros-per-value: set without a codec",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: auto, auto-min-mb-per-second: fast}] | rules[0] (z).auto-min-mb-per-second: 'fast' (expected: a number)",
+      "[{name: z, pattern: 'a:*', strategy: compress, codec: auto, auto-max-micros-per-value: -1}] | rules[0] (z).auto-max-micros-per-value: -1.0 (expected: 0..1000000)",
   })
   void rules_invalid_namesRuleAndKey(String rules, String message) {
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("rules", rules)))

@@ -27,11 +27,6 @@ public final class Dictionaries {
   /** A ratio this much worse than right after training makes the rule train a new dictionary. */
   static final double DRIFT = 1.2;
 
-  /** Encode speed below which {@code auto} does not pick a codec, MB/s of values. */
-  static final double AUTO_MIN_MB_PER_SECOND = 50;
-  /** ... or at most this many µs per value, for short values (where the cost per value is what counts). */
-  static final double AUTO_MAX_MICROS_PER_VALUE = 1;
-
   /** Where dictionaries live; the maintenance connection implements it. */
   public interface Store {
     byte[] get(byte[] key);
@@ -159,8 +154,8 @@ public final class Dictionaries {
     byte[] dict;
     try {
       if (kind == CodecKind.AUTO) {
-        AutoSelector.Choice choice = AutoSelector.chooseHeldOut(samples, size, AUTO_MIN_MB_PER_SECOND,
-            AUTO_MAX_MICROS_PER_VALUE);
+        AutoSelector.Choice choice = AutoSelector.chooseHeldOut(samples, size,
+            rule.config().compression().autoMinMbPerSecond(), rule.config().compression().autoMaxMicrosPerValue());
         kind = choice.chosen().kind();
         log.info("rule '{}': auto chose {} (ratio {}, measured on values it did not train on) among {}", rule.name(),
             kind.configName(), String.format("%.3f", choice.chosen().ratio()), choice.tried());
