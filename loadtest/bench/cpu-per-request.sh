@@ -14,7 +14,13 @@
 # (get: a redis-benchmark test name), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this
 # many; unset = one key), DATA_SIZE (redis-benchmark -d: value bytes, 3), TEXT_VALUES (1: SET and GET
 # one value of DATA_SIZE bytes of English-like words, which compress, instead of redis-benchmark's random
-# characters; TEST must be set or get), JAR (the proxy jar to run), JAVA_OPTS.
+# characters; TEST must be set or get), JAR (the proxy jar to run), JAVA_OPTS, FORWARD (1: also a
+# second proxy started with `--set rules=[]` appended, which only forwards: the cost of the hop alone).
+#
+# It also reports redis-benchmark's own CPU per request and the "CPU-bound ceiling": on a machine whose
+# cores the load generator, Redis and the proxy share, and which they keep busy, throughput through the
+# proxy can be at most (benchmark + Redis CPU per request direct) / (benchmark + Redis + proxy CPU per
+# request through the proxy) of direct.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-1000000}
@@ -51,14 +57,27 @@ proxy_port=$(free_port)
 java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$proxy_port" --upstream "redis://127.0.0.1:$redis_port" "$@" \
   >"$work/proxy.out" 2>"$work/proxy.err" &
 proxy_pid=$!; pids+=($proxy_pid)
-for port in "$redis_port" "$proxy_port"; do
+fwd_port=""
+if [ "${FORWARD:-0}" = 1 ]; then
+  fwd_port=$(free_port)
+  java ${JAVA_OPTS:-} -jar "$JAR" --listen "127.0.0.1:$fwd_port" --upstream "redis://127.0.0.1:$redis_port" "$@" \
+    --set 'rules=[]' >"$work/fwd.out" 2>"$work/fwd.err" &
+  fwd_pid=$!; pids+=($fwd_pid)
+fi
+for port in "$redis_port" "$proxy_port" $fwd_port; do
   for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # utime stime, in clock ticks
 hz=$(getconf CLK_TCK)
-bench() { run -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" --csv 2>/dev/null \
-  | awk -F, 'NR > 1 {gsub(/"/, "", $2); if ($2 + 0 > 0) print $2}' | tail -1; }
+# prints requests/s; the benchmark's own user + system seconds go to $work/bench-cpu
+bench() {
+  local TIMEFORMAT='%U %S'
+  { time run -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$REQUESTS" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" --csv \
+      2>/dev/null >"$work/bench.csv"; } 2>"$work/bench-cpu"
+  awk -F, 'NR > 1 {gsub(/"/, "", $2); if ($2 + 0 > 0) print $2}' "$work/bench.csv" | tail -1
+}
+bench_us() { awk -v n="$REQUESTS" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$work/bench-cpu"; }
 
 echo "warming up the proxy..." >&2
 if [ "$TEST" = get ]; then # something to read: the same keys, written through the proxy (so rules apply)
@@ -67,22 +86,40 @@ if [ "$TEST" = get ]; then # something to read: the same keys, written through t
   [ -z "${KEYSPACE:-}" ] || preload -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n $(( KEYSPACE * 5 )) -d "$DATA_SIZE" \
     "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
 fi
-run -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n 500000 -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+for port in "$proxy_port" $fwd_port; do
+  run -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n 500000 -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+done
 
-read -r ru0 rs0 < <(ticks "$redis_pid")
-direct_rps=$(bench "$redis_port")
-read -r ru1 rs1 < <(ticks "$redis_pid")
-read -r pu0 ps0 < <(ticks "$proxy_pid")
-proxy_rps=$(bench "$proxy_port")
-read -r pu1 ps1 < <(ticks "$proxy_pid")
-read -r ru2 rs2 < <(ticks "$redis_pid")
+# one line per target: name req/s bench-us redis-us proxy-user-us proxy-sys-us
+measure() { # name port pid-or-empty
+  local ru0 rs0 ru1 rs1 pu0=0 ps0=0 pu1=0 ps1=0 rps
+  read -r ru0 rs0 < <(ticks "$redis_pid")
+  [ -z "$3" ] || read -r pu0 ps0 < <(ticks "$3")
+  rps=$(bench "$2")
+  [ -z "$3" ] || read -r pu1 ps1 < <(ticks "$3")
+  read -r ru1 rs1 < <(ticks "$redis_pid")
+  awk -v name="$1" -v rps="$rps" -v b="$(bench_us)" -v r=$(( ru1 - ru0 + rs1 - rs0 )) -v pu=$(( pu1 - pu0 )) \
+      -v ps=$(( ps1 - ps0 )) -v n="$REQUESTS" -v hz="$hz" \
+      'BEGIN { us = 1e6 / hz / n; printf "%s %s %s %.2f %.2f %.2f\n", name, rps, b, r * us, pu * us, ps * us }'
+}
+{
+  measure direct "$redis_port" ""
+  measure proxy "$proxy_port" "$proxy_pid"
+  [ -z "$fwd_port" ] || measure forwarding "$fwd_port" "$fwd_pid"
+} >"$work/results"
 
-awk -v test="$TEST" -v n="$REQUESTS" -v hz="$hz" -v drps="$direct_rps" -v prps="$proxy_rps" \
-    -v rd=$(( ru1 - ru0 + rs1 - rs0 )) -v rp=$(( ru2 - ru1 + rs2 - rs1 )) \
-    -v pu=$(( pu1 - pu0 )) -v ps=$(( ps1 - ps0 )) 'BEGIN {
-  us = 1e6 / hz / n
-  printf "%s x %d, %s clients, -P %s\n", toupper(test), n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
-  printf "direct:        %9.0f req/s   redis CPU %.2f us/req\n", drps, rd * us
-  printf "through proxy: %9.0f req/s   redis CPU %.2f us/req   proxy user %.2f + sys %.2f = %.2f us/req\n", prps, rp * us, pu * us, ps * us, (pu + ps) * us
-  printf "ratio proxy/direct: %.2f\n", prps / drps
-}'
+awk -v test="$TEST" -v n="$REQUESTS" 'BEGIN {
+  printf "%s x %d, %s clients, -P %s; CPU in us per request\n", toupper(test), n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
+  printf "%-14s %9s %7s %10s %7s %12s %12s %8s\n", "", "req/s", "ratio", "benchmark", "redis", "proxy user", "proxy sys", "ceiling"
+}
+{ rps[NR] = $2; b[NR] = $3; r[NR] = $4; pu[NR] = $5; ps[NR] = $6; name[NR] = $1 }
+END {
+  for (i = 1; i <= NR; i++) {
+    if (i == 1) {
+      printf "%-14s %9.0f %7s %10.2f %7.2f %12s %12s %8s\n", name[i] ":", rps[i], "", b[i], r[i], "", "", ""
+    } else {
+      ceiling = (b[1] + r[1]) / (b[i] + r[i] + pu[i] + ps[i])
+      printf "%-14s %9.0f %7.2f %10.2f %7.2f %12.2f %12.2f %8.2f\n", name[i] ":", rps[i], rps[i] / rps[1], b[i], r[i], pu[i], ps[i], ceiling
+    }
+  }
+}' "$work/results"
