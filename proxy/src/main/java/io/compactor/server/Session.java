@@ -553,7 +553,7 @@ final class Session {
       latencyStart = System.nanoTime();
     }
     for (int i = 0, n = commands.size(); i < n; ) {
-      int run = bucketRun(commands, i);
+      int run = n - i >= 2 ? bucketRun(commands, i) : 0; // a run is two or more: a lone command is not placed twice
       if (run >= 2) {
         for (int k = i; k < i + run; k++) {
           metrics.command(commands.get(k));
