@@ -98,10 +98,13 @@ public final class Compactor {
     return buckets.setsAfterWrites();
   }
 
-  /** One script call for a run of {@link #batchable} commands; counts them as {@link #rewrite} would. */
+  /**
+   * One script call (or, with {@code mayTransact} as for {@link #rewrite}, a transaction) for a run of
+   * {@link #batchable} commands; counts them as {@link #rewrite} would.
+   */
   public Rewrite batch(java.util.List<Command> commands, io.compactor.compaction.bucket.Placement[] placed,
-      ByteBufAllocator alloc) {
-    Rewrite r = buckets.batch(commands, placed, alloc);
+      ByteBufAllocator alloc, boolean mayTransact) {
+    Rewrite r = buckets.batch(commands, placed, alloc, mayTransact);
     for (Command c : commands) {
       count(c, r);
     }

@@ -97,71 +97,158 @@ public interface ReplyTransform {
    * reply decides (its error, or {@code ok}).
    */
   static ReplyTransform transaction(String ok) {
+    return transactions(ok, 1, 0);
+  }
+
+  /**
+   * {@link #transaction} for {@code commands} client commands sent as one transaction, each as
+   * {@code perCommand} queued commands in order (0: every queued command, for one client command): the
+   * result is {@code commands} replies, each {@code ok} or the first error among its own commands'
+   * replies. A transaction Redis discarded (a command refused while queueing, EXEC refused, a null EXEC)
+   * applied none of them, so then every one gets an error: its own queueing error, else the cause of the
+   * discard. Under a refused MULTI each client command's first queued command decides, as above.
+   */
+  static ReplyTransform transactions(String ok, int commands, int perCommand) {
     byte[] okLine = (ok + "\r\n").getBytes(StandardCharsets.US_ASCII);
     return (frame, alloc) -> {
       int at = frame.readerIndex();
       int end = frame.writerIndex();
-      if (onlyStatusAndIntegers(frame, at, end)) {
-        return alloc.buffer(okLine.length).writeBytes(okLine);
+      if (onlyStatusAndIntegers(frame, at, end, 512 * commands)) {
+        ByteBuf out = alloc.buffer(okLine.length * commands);
+        for (int i = 0; i < commands; i++) {
+          out.writeBytes(okLine);
+        }
+        return out;
       }
-      for (int reply = 0; at < end; reply++) {
+      int[] starts = new int[16];
+      int[] lengths = new int[16];
+      int n = 0;
+      boolean cut = false;
+      while (at < end) {
         int len = frameLength(frame, at, end);
         if (len <= 0) {
+          cut = true;
           break;
         }
-        byte type = frame.getByte(at);
-        if (reply == 0 && (type == '-' || type == '!')) {
+        if (n == starts.length) {
+          starts = java.util.Arrays.copyOf(starts, n * 2);
+          lengths = java.util.Arrays.copyOf(lengths, n * 2);
+        }
+        starts[n] = at;
+        lengths[n++] = len;
+        at += len;
+      }
+      ByteBuf[] replies = new ByteBuf[commands];
+      try {
+        if (n > 0 && isError(frame, starts[0])) {
           // MULTI refused (an ACL changed since the proxy last checked): the commands behind it ran on their
-          // own and EXEC failed; the client's reply follows what its write did, the first command's reply
-          int next = at + len;
-          int nlen = next < end ? frameLength(frame, next, end) : 0;
-          if (nlen <= 0) {
-            return unwrapAbort(frame, at, len, alloc);
+          // own and EXEC failed; each client command's reply follows what its write did, its first command's
+          for (int i = 0; i < commands; i++) {
+            int own = 1 + i * perCommand;
+            replies[i] = own >= n ? unwrapAbort(frame, starts[0], lengths[0], alloc)
+                : isError(frame, starts[own]) ? frame.retainedSlice(starts[own], lengths[own])
+                : alloc.buffer(okLine.length).writeBytes(okLine);
           }
-          byte nt = frame.getByte(next);
-          return nt == '-' || nt == '!' ? frame.retainedSlice(next, nlen) : alloc.buffer(okLine.length).writeBytes(okLine);
+          return concat(replies, alloc);
         }
-        if (type == '-' || type == '!') {
-          return unwrapAbort(frame, at, len, alloc);
+        int queued = perCommand > 0 ? commands * perCommand : n - 2;
+        if (cut || n != queued + 2) {
+          return repeat(UNREADABLE, commands, alloc); // never expected: the replies Redis sent, cut short
         }
-        if (at + len == end) { // EXEC's reply
-          if (type != '*' || frame.getByte(at + 1) == '-') {
-            return ascii(alloc, "-ERR redis-compactor: Redis discarded the proxy's transaction\r\n");
+        int firstRefused = -1;
+        for (int q = 1; q <= queued && firstRefused < 0; q++) {
+          if (isError(frame, starts[q])) {
+            firstRefused = q;
           }
-          int headerEnd = frame.indexOf(at, end, (byte) '\n') + 1;
-          for (int e = headerEnd; e < end; ) {
+        }
+        int exec = starts[queued + 1];
+        int execLen = lengths[queued + 1];
+        byte type = frame.getByte(exec);
+        if (firstRefused >= 0 || isError(frame, exec)) {
+          // discarded: nothing was applied
+          for (int i = 0; i < commands; i++) {
+            int own = -1;
+            int from = perCommand > 0 ? 1 + i * perCommand : 1;
+            int to = perCommand > 0 ? from + perCommand : queued + 1;
+            for (int q = from; q < to && own < 0; q++) {
+              own = isError(frame, starts[q]) ? q : -1;
+            }
+            int cause = own >= 0 ? own : firstRefused;
+            replies[i] = cause >= 0 ? frame.retainedSlice(starts[cause], lengths[cause]) : unwrapAbort(frame, exec, execLen, alloc);
+          }
+          return concat(replies, alloc);
+        }
+        if (type != '*' || frame.getByte(exec + 1) == '-') {
+          return repeat("-ERR redis-compactor: Redis discarded the proxy's transaction\r\n", commands, alloc);
+        }
+        int e = frame.indexOf(exec, end, (byte) '\n') + 1;
+        for (int i = 0; i < commands; i++) {
+          int count = perCommand > 0 ? perCommand : Integer.MAX_VALUE;
+          ByteBuf reply = null;
+          for (int k = 0; k < count && e < end; k++) {
             int elen = frameLength(frame, e, end);
             if (elen <= 0) {
-              return ascii(alloc, UNREADABLE);
+              return repeat(UNREADABLE, commands, alloc);
             }
-            byte et = frame.getByte(e);
-            if (et == '-' || et == '!') {
-              return frame.retainedSlice(e, elen);
+            if (reply == null && isError(frame, e)) {
+              reply = frame.retainedSlice(e, elen);
             }
             e += elen;
           }
-          return alloc.buffer(okLine.length).writeBytes(okLine);
+          replies[i] = reply != null ? reply : alloc.buffer(okLine.length).writeBytes(okLine);
         }
-        at += len;
+        return concat(replies, alloc);
+      } catch (RuntimeException ex) {
+        for (ByteBuf b : replies) {
+          if (b != null) {
+            b.release();
+          }
+        }
+        throw ex;
       }
-      return ascii(alloc, UNREADABLE); // never expected: the replies Redis sent for the transaction, cut short
     };
   }
 
-  String UNREADABLE = "-ERR redis-compactor: unreadable reply to the proxy's transaction\r\n";
-
-  private static ByteBuf ascii(ByteBufAllocator alloc, String line) {
-    byte[] b = line.getBytes(StandardCharsets.US_ASCII);
-    return alloc.buffer(b.length).writeBytes(b);
+  private static boolean isError(ByteBuf frame, int at) {
+    byte t = frame.getByte(at);
+    return t == '-' || t == '!';
   }
+
+  /** The replies one after the other (released). */
+  private static ByteBuf concat(ByteBuf[] replies, ByteBufAllocator alloc) {
+    if (replies.length == 1) {
+      return replies[0];
+    }
+    int size = 0;
+    for (ByteBuf b : replies) {
+      size += b.readableBytes();
+    }
+    ByteBuf out = alloc.buffer(size);
+    for (ByteBuf b : replies) {
+      out.writeBytes(b);
+      b.release();
+    }
+    return out;
+  }
+
+  private static ByteBuf repeat(String line, int times, ByteBufAllocator alloc) {
+    byte[] b = line.getBytes(StandardCharsets.US_ASCII);
+    ByteBuf out = alloc.buffer(b.length * times);
+    for (int i = 0; i < times; i++) {
+      out.writeBytes(b);
+    }
+    return out;
+  }
+
+  String UNREADABLE = "-ERR redis-compactor: unreadable reply to the proxy's transaction\r\n";
 
   /**
    * The common case, without parsing: every line is a status ({@code +OK}, {@code +QUEUED}), an integer
    * or an array header that is not a null ({@code *-1}).
    */
-  private static boolean onlyStatusAndIntegers(ByteBuf frame, int at, int end) {
+  private static boolean onlyStatusAndIntegers(ByteBuf frame, int at, int end, int limit) {
     int n = end - at;
-    if (n > 512) {
+    if (n > limit) {
       return false; // not a transaction of status and integer replies: parsed
     }
     byte[] b = new byte[n];

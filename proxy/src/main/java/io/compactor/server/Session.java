@@ -604,17 +604,19 @@ final class Session {
 
   /** Sends a run of {@link #bucketRun} commands as one script call; its reply is split into theirs. */
   private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
-    Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc());
-    sendOwn(r.command(), r.transform(), run.size());
+    // a transaction of the proxy's own only on a shared connection: no MULTI or WATCH of the client's is open
+    Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc(), mode == Mode.SHARED);
+    sendOwn(r.command(), r.transform(), run.size(), r.upstreamReplies());
   }
 
   /**
    * Sends a command the proxy made ({@code command}, released here) whose reply {@code t} rewrites into
    * {@code replies} client replies.
    */
-  private void sendOwn(Command command, ReplyTransform t, int replies) {
+  private void sendOwn(Command command, ReplyTransform t, int replies, int frames) {
     Transforming entry = new Transforming(t);
     entry.replies = replies;
+    entry.frames = frames;
     replyEntry = entry;
     usedTransforms = true;
     try {
@@ -798,7 +800,7 @@ final class Session {
       refuseCommand("-ERR COMPACTOR KEY can't be used inside MULTI, in subscriber mode or under CLIENT REPLY OFF");
       return;
     }
-    sendOwn(KeyReport.lookup(compactor, command.arg(2), client.alloc()), KeyReport.report(compactor, command.arg(2)), 1);
+    sendOwn(KeyReport.lookup(compactor, command.arg(2), client.alloc()), KeyReport.report(compactor, command.arg(2)), 1, 1);
   }
 
   private static final byte[] KEY = "KEY".getBytes(StandardCharsets.US_ASCII);

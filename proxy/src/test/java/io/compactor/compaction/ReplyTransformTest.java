@@ -107,4 +107,48 @@ class ReplyTransformTest {
     assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*-1\r\n")).startsWith("-ERR redis-compactor:");
     assertThat(apply(SET, "+OK\r\n+QUEUED\r\n_\r\n")).startsWith("-ERR redis-compactor:");
   }
+
+  /** Three client SETs as one transaction of three commands each (HSET, DEL, PERSIST). */
+  private static final ReplyTransform SETS = ReplyTransform.transactions("+OK", 3, 3);
+  private static final String QUEUED9 = "+QUEUED\r\n".repeat(9);
+
+  @Test
+  void transactions_allExecuted_anOkForEachCommand() {
+    assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "*9\r\n" + ":1\r\n:0\r\n:0\r\n".repeat(3)))
+        .isEqualTo("+OK\r\n+OK\r\n+OK\r\n");
+  }
+
+  @Test
+  void transactions_anErrorInsideExec_isOnlyThatCommandsReply() {
+    String wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "*9\r\n:1\r\n:0\r\n:0\r\n" + wrongType + ":0\r\n:0\r\n"
+        + ":0\r\n:0\r\n:0\r\n")).isEqualTo("+OK\r\n" + wrongType + "+OK\r\n");
+  }
+
+  @Test
+  void transactions_discarded_everyCommandGetsAnError() {
+    String oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    // the second command's HSET refused while queueing: nothing ran, all three are told why
+    assertThat(apply(SETS, "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n" + oom + "+QUEUED\r\n+QUEUED\r\n"
+        + "+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"))
+        .isEqualTo(oom.repeat(3));
+    assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "-EXECABORT Transaction discarded because of: BUSY Redis is busy\r\n"))
+        .isEqualTo("-BUSY Redis is busy\r\n".repeat(3));
+    assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "*-1\r\n")).startsWith("-ERR redis-compactor:")
+        .hasLineCount(3);
+  }
+
+  @Test
+  void transactions_multiRefused_eachCommandsFirstReplyDecides() {
+    String noperm = "-NOPERM this user has no permissions to run the 'multi' command\r\n";
+    String hsetRefused = "-NOPERM this user has no permissions to run the 'hset' command\r\n";
+    assertThat(apply(SETS, noperm + ":1\r\n:0\r\n:0\r\n" + hsetRefused + ":0\r\n:0\r\n:0\r\n:1\r\n:0\r\n"
+        + "-ERR EXEC without MULTI\r\n")).isEqualTo("+OK\r\n" + hsetRefused + "+OK\r\n");
+  }
+
+  @Test
+  void transactions_cutShortOrMiscounted_isAnErrorForEach() {
+    assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "*9\r\n:1\r\n$3\r\nab")).isEqualTo(ReplyTransform.UNREADABLE.repeat(3));
+    assertThat(apply(SETS, "+OK\r\n+QUEUED\r\n*1\r\n:1\r\n-ERR x\r\n")).isEqualTo(ReplyTransform.UNREADABLE.repeat(3));
+  }
 }

@@ -520,6 +520,59 @@ abstract class BucketContract {
   }
 
   @Test
+  void pipelinedSets_goAsOneTransaction_replacingOverflowLegacyAndExpiringValues() throws Exception {
+    String envelopeLike = new String(new byte[] {(byte) 0xFD, 1, 2, 3, 4, 5, 'x'}, StandardCharsets.ISO_8859_1);
+    try (RespClient up = env().upstreamClient(); RespClient direct = env().directClient()) {
+      for (String hello : List.of("", "3")) { // a shared connection, then (HELLO) one of its own: script calls
+        int base = hello.isEmpty() ? 170 : 270;
+        for (RespClient c : List.of(up, direct)) { // written before the rule, straight to Redis
+          c.call("SET", "media:" + (base + 7), "legacy");
+          c.call("LPUSH", "media:" + (base + 8), "a list");
+        }
+        try (Differential d = env().differential(); RespClient proxy = env().proxyClient()) {
+          awaitTransactions(up, proxy);
+          if (!hello.isEmpty()) {
+            d.shape("HELLO", hello);
+          }
+          d.exact("SET", "media:" + (base + 10), "o".repeat(200)); // in its overflow key
+          d.exact("SET", "media:" + (base + 11), "expiring", "EX", "1000");
+          d.exact("SET", "media:" + (base + 12), "in the bucket");
+          long execs = calls(ascii(up.call("INFO", "commandstats")), "exec");
+          List<String[]> sets = new ArrayList<>();
+          for (int i = 0; i < 40; i++) {
+            sets.add(new String[] {"SET", "media:" + (base + i % 20), "v" + hello + i});
+            if (i == 25) {
+              sets.add(new String[] {"SET", "media:" + (base + 20), envelopeLike}); // needs an envelope: a script call
+            }
+            if (i == 31) {
+              sets.add(new String[] {"SET", "media:" + (base + 21), "z".repeat(100)}); // too long for the bucket: alone
+            }
+          }
+          sets.add(new String[] {"SET", "sess:1", "not numeric" + hello});
+          d.pipeline(sets);
+          long transactions = calls(ascii(up.call("INFO", "commandstats")), "exec") - execs;
+          if (hello.isEmpty()) {
+            assertThat(transactions).as("the runs of plain SETs went as transactions").isGreaterThanOrEqualTo(3);
+          } else {
+            assertThat(transactions).as("none on a connection of the client's own").isZero();
+          }
+          List<String[]> reads = new ArrayList<>();
+          for (int i = base; i < base + 22; i++) {
+            reads.add(new String[] {"GET", "media:" + i});
+            reads.add(new String[] {"TTL", "media:" + i});
+            reads.add(new String[] {"STRLEN", "media:" + i});
+          }
+          reads.add(new String[] {"GET", "sess:1"});
+          reads.add(new String[] {"DBSIZE"});
+          d.pipeline(reads);
+          assertThat(ascii(up.call("EXISTS", "media:" + (base + 7), "media:" + (base + 8))))
+              .as("the plain keys from before the rule, replaced").isEqualTo(":0\r\n");
+        }
+      }
+    }
+  }
+
+  @Test
   void underAMemoryLimit_eachPipelinedSetIsItsOwnScriptCall() throws Exception {
     // a script that has written is no longer refused with -OOM, so with maxmemory set a SET never
     // follows other commands in one call: Redis can refuse each SET on its own, as it would plain SETs
