@@ -97,105 +97,115 @@ public interface ReplyTransform {
    * reply decides (its error, or {@code ok}).
    */
   static ReplyTransform transaction(String ok) {
-    return transactions(ok, 1, 0);
+    return transactions(ok, 0, null, null);
   }
 
   /**
    * {@link #transaction} for {@code commands} client commands sent as one transaction, each as
-   * {@code perCommand} queued commands in order (0: every queued command, for one client command): the
-   * result is {@code commands} replies, each {@code ok} or the first error among its own commands'
-   * replies. A transaction Redis discarded (a command refused while queueing, EXEC refused, a null EXEC)
-   * applied none of them, so then every one gets an error: its own queueing error, else the cause of the
-   * discard. Under a refused MULTI each client command's first queued command decides, as above.
+   * {@code perCommand} queued commands in order: the result is {@code commands} replies, each {@code ok}
+   * or the first error among its own commands' replies. A transaction Redis discarded (a command refused
+   * while queueing, EXEC refused, a null EXEC) applied none of them, so then every one gets an error: its
+   * own queueing error, else the cause of the discard. Under a refused MULTI each client command's first
+   * queued command decides, as above.
    */
   static ReplyTransform transactions(String ok, int commands, int perCommand) {
+    int[] sizes = new int[commands];
+    java.util.Arrays.fill(sizes, perCommand);
+    return transactions(ok, 0, sizes, null);
+  }
+
+  /**
+   * How one client command's reply is made from the replies of its own commands in a transaction the
+   * proxy sends: elements of EXEC's array, or, when MULTI was refused, the replies of the commands run
+   * one by one (the same replies, no longer atomic).
+   */
+  @FunctionalInterface
+  public interface Elements {
+    /**
+     * @param frame the gathered replies
+     * @param starts where each reply starts in {@code frame}; {@code lengths} their lengths
+     * @param from the index of this command's first reply; {@code count} how many it has
+     * @param leading the index of the reply of the transaction's first queued command ({@code leading}
+     *     commands run ahead of the client commands' own, such as {@code TIME})
+     */
+    ByteBuf reply(ByteBuf frame, int[] starts, int[] lengths, int from, int count, int leading, ByteBufAllocator alloc);
+  }
+
+  /**
+   * The general form: after MULTI, {@code leading} queued commands, then each client command's
+   * {@code sizes[i]} (null: a single client command owning every queued command), then EXEC. A client
+   * command with a null (or no) {@code readers[i]} answers {@code ok} or the first error among its
+   * replies (under a refused MULTI, its first command's reply decides); one with a reader answers what
+   * the reader makes of its replies, errors included. A discarded
+   * transaction answers every client command with an error, as in {@link #transactions(String, int, int)}.
+   */
+  public static ReplyTransform transactions(String ok, int leading, int[] sizes, Elements[] readers) {
     byte[] okLine = (ok + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    int commands = sizes == null ? 1 : sizes.length;
     return (frame, alloc) -> {
       int at = frame.readerIndex();
       int end = frame.writerIndex();
-      if (onlyStatusAndIntegers(frame, at, end, 512 * commands)) {
+      if (readers == null && onlyStatusAndIntegers(frame, at, end, 512 * commands)) {
         ByteBuf out = alloc.buffer(okLine.length * commands);
         for (int i = 0; i < commands; i++) {
           out.writeBytes(okLine);
         }
         return out;
       }
-      int[] starts = new int[16];
-      int[] lengths = new int[16];
-      int n = 0;
-      boolean cut = false;
-      while (at < end) {
-        int len = frameLength(frame, at, end);
-        if (len <= 0) {
-          cut = true;
-          break;
-        }
-        if (n == starts.length) {
-          starts = java.util.Arrays.copyOf(starts, n * 2);
-          lengths = java.util.Arrays.copyOf(lengths, n * 2);
-        }
-        starts[n] = at;
-        lengths[n++] = len;
-        at += len;
-      }
+      Replies top = Replies.parse(frame, at, end);
       ByteBuf[] replies = new ByteBuf[commands];
       try {
-        if (n > 0 && isError(frame, starts[0])) {
+        if (top.n > 0 && isError(frame, top.starts[0])) {
           // MULTI refused (an ACL changed since the proxy last checked): the commands behind it ran on their
-          // own and EXEC failed; each client command's reply follows what its write did, its first command's
-          for (int i = 0; i < commands; i++) {
-            int own = 1 + i * perCommand;
-            replies[i] = own >= n ? unwrapAbort(frame, starts[0], lengths[0], alloc)
-                : isError(frame, starts[own]) ? frame.retainedSlice(starts[own], lengths[own])
+          // own and EXEC failed; each client command's reply follows what its own commands did
+          for (int i = 0, own = 1 + leading; i < commands; own += sizes == null ? 0 : sizes[i], i++) {
+            int count = sizes == null ? top.n - 2 - leading : sizes[i];
+            Elements reader = readers == null ? null : readers[i];
+            replies[i] = own + Math.max(count, 1) > top.n ? unwrapAbort(frame, top.starts[0], top.lengths[0], alloc)
+                : reader != null ? reader.reply(frame, top.starts, top.lengths, own, count, 1, alloc)
+                : isError(frame, top.starts[own]) ? frame.retainedSlice(top.starts[own], top.lengths[own])
                 : alloc.buffer(okLine.length).writeBytes(okLine);
           }
           return concat(replies, alloc);
         }
-        int queued = perCommand > 0 ? commands * perCommand : n - 2;
-        if (cut || n != queued + 2) {
+        int queued = sizes == null ? top.n - 2 : leading + java.util.Arrays.stream(sizes).sum();
+        if (top.cut || top.n != queued + 2) {
           return repeat(UNREADABLE, commands, alloc); // never expected: the replies Redis sent, cut short
         }
         int firstRefused = -1;
         for (int q = 1; q <= queued && firstRefused < 0; q++) {
-          if (isError(frame, starts[q])) {
+          if (isError(frame, top.starts[q])) {
             firstRefused = q;
           }
         }
-        int exec = starts[queued + 1];
-        int execLen = lengths[queued + 1];
-        byte type = frame.getByte(exec);
+        int exec = top.starts[queued + 1];
+        int execLen = top.lengths[queued + 1];
         if (firstRefused >= 0 || isError(frame, exec)) {
           // discarded: nothing was applied
-          for (int i = 0; i < commands; i++) {
+          for (int i = 0, from = 1 + leading; i < commands; from += sizes == null ? 0 : sizes[i], i++) {
+            int to = sizes == null ? queued + 1 : from + sizes[i];
             int own = -1;
-            int from = perCommand > 0 ? 1 + i * perCommand : 1;
-            int to = perCommand > 0 ? from + perCommand : queued + 1;
             for (int q = from; q < to && own < 0; q++) {
-              own = isError(frame, starts[q]) ? q : -1;
+              own = isError(frame, top.starts[q]) ? q : -1;
             }
             int cause = own >= 0 ? own : firstRefused;
-            replies[i] = cause >= 0 ? frame.retainedSlice(starts[cause], lengths[cause]) : unwrapAbort(frame, exec, execLen, alloc);
+            replies[i] = cause >= 0 ? frame.retainedSlice(top.starts[cause], top.lengths[cause])
+                : unwrapAbort(frame, exec, execLen, alloc);
           }
           return concat(replies, alloc);
         }
-        if (type != '*' || frame.getByte(exec + 1) == '-') {
+        if (frame.getByte(exec) != '*' || frame.getByte(exec + 1) == '-') {
           return repeat("-ERR redis-compactor: Redis discarded the proxy's transaction\r\n", commands, alloc);
         }
-        int e = frame.indexOf(exec, end, (byte) '\n') + 1;
-        for (int i = 0; i < commands; i++) {
-          int count = perCommand > 0 ? perCommand : Integer.MAX_VALUE;
-          ByteBuf reply = null;
-          for (int k = 0; k < count && e < end; k++) {
-            int elen = frameLength(frame, e, end);
-            if (elen <= 0) {
-              return repeat(UNREADABLE, commands, alloc);
-            }
-            if (reply == null && isError(frame, e)) {
-              reply = frame.retainedSlice(e, elen);
-            }
-            e += elen;
-          }
-          replies[i] = reply != null ? reply : alloc.buffer(okLine.length).writeBytes(okLine);
+        Replies elements = Replies.parse(frame, frame.indexOf(exec, end, (byte) '\n') + 1, end);
+        if (elements.cut || elements.n != queued) {
+          return repeat(UNREADABLE, commands, alloc);
+        }
+        for (int i = 0, from = leading; i < commands; from += sizes == null ? 0 : sizes[i], i++) {
+          int count = sizes == null ? queued : sizes[i];
+          Elements reader = readers == null ? null : readers[i];
+          replies[i] = reader != null ? reader.reply(frame, elements.starts, elements.lengths, from, count, 0, alloc)
+              : firstErrorOr(frame, elements, from, count, () -> alloc.buffer(okLine.length).writeBytes(okLine));
         }
         return concat(replies, alloc);
       } catch (RuntimeException ex) {
@@ -207,6 +217,52 @@ public interface ReplyTransform {
         throw ex;
       }
     };
+  }
+
+  /** The first error among replies {@code from .. from + count} of {@code r}, else what {@code otherwise} makes. */
+  private static ByteBuf firstErrorOr(ByteBuf frame, Replies r, int from, int count,
+      java.util.function.Supplier<ByteBuf> otherwise) {
+    for (int q = from; q < from + count; q++) {
+      if (isError(frame, r.starts[q])) {
+        return frame.retainedSlice(r.starts[q], r.lengths[q]);
+      }
+    }
+    return otherwise.get();
+  }
+
+  /** Consecutive whole replies in a frame: where each starts, its length, and whether the last was cut short. */
+  final class Replies {
+    int[] starts = new int[16];
+    int[] lengths = new int[16];
+    int n;
+    boolean cut;
+
+    public int[] starts() {
+      return starts;
+    }
+
+    public int[] lengths() {
+      return lengths;
+    }
+
+    public static Replies parse(ByteBuf frame, int at, int end) {
+      Replies r = new Replies();
+      while (at < end) {
+        int len = frameLength(frame, at, end);
+        if (len <= 0) {
+          r.cut = true;
+          break;
+        }
+        if (r.n == r.starts.length) {
+          r.starts = java.util.Arrays.copyOf(r.starts, r.n * 2);
+          r.lengths = java.util.Arrays.copyOf(r.lengths, r.n * 2);
+        }
+        r.starts[r.n] = at;
+        r.lengths[r.n++] = len;
+        at += len;
+      }
+      return r;
+    }
   }
 
   private static boolean isError(ByteBuf frame, int at) {
@@ -293,8 +349,67 @@ public interface ReplyTransform {
 
   /** Length of the whole reply starting at {@code at} in {@code frame} (before {@code end}); 0 when incomplete. */
   private static int frameLength(ByteBuf frame, int at, int end) {
-    ByteBuf rest = frame.slice(at, end - at);
+    int after = skip(frame, at, end, 0);
+    if (after >= 0) {
+      return after - at;
+    }
+    if (after == -1) {
+      return 0; // cut short
+    }
+    ByteBuf rest = frame.slice(at, end - at); // a type the quick walk leaves to the scanner
     return new io.compactor.resp.ReplyScanner().advance(rest) ? rest.readerIndex() : 0;
+  }
+
+  /**
+   * Where the whole reply at {@code at} ends: the common RESP2 types, walked without allocating; -1 when
+   * it is cut short, -2 for anything else (RESP3 types, deep nesting, odd lengths), left to the scanner.
+   */
+  private static int skip(ByteBuf frame, int at, int end, int depth) {
+    if (at >= end) {
+      return -1;
+    }
+    byte type = frame.getByte(at);
+    int eol = frame.indexOf(at + 1, end, (byte) '\n');
+    if (eol < 0) {
+      return -1;
+    }
+    switch (type) {
+      case '+', '-', ':' -> {
+        return eol + 1;
+      }
+      case '$', '*' -> {
+        long n = 0;
+        boolean negative = frame.getByte(at + 1) == '-';
+        for (int i = at + (negative ? 2 : 1); i < eol - 1; i++) {
+          byte c = frame.getByte(i);
+          if (c < '0' || c > '9' || n > Integer.MAX_VALUE) {
+            return -2;
+          }
+          n = n * 10 + (c - '0');
+        }
+        if (negative || n == 0 && eol - 1 == at + 1) {
+          return negative && n == 1 ? eol + 1 : -2; // a null, or something odd
+        }
+        if (type == '$') {
+          long after = eol + 1 + n + 2;
+          return after <= end ? (int) after : -1;
+        }
+        if (depth > 8) {
+          return -2;
+        }
+        int next = eol + 1;
+        for (long i = 0; i < n; i++) {
+          next = skip(frame, next, end, depth + 1);
+          if (next < 0) {
+            return next;
+          }
+        }
+        return next;
+      }
+      default -> {
+        return -2;
+      }
+    }
   }
 
   /** {@code first}, then {@code second} on its result (either may be null). */

@@ -84,7 +84,9 @@ class ReplyTransformTest {
     String wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     assertThat(apply(SET, "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n" + wrongType + ":0\r\n:0\r\n"))
         .isEqualTo(wrongType);
-    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*2\r\n:1\r\n!5\r\nERR x\r\n")).isEqualTo("!5\r\nERR x\r\n");
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n!5\r\nERR x\r\n")).isEqualTo("!5\r\nERR x\r\n");
+    // as many elements as commands queued, or the reply is not understood
+    assertThat(apply(SET, "+OK\r\n+QUEUED\r\n*2\r\n:1\r\n$1\r\na\r\n")).startsWith("-ERR redis-compactor: unreadable");
   }
 
   @Test

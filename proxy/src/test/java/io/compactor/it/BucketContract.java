@@ -573,6 +573,51 @@ abstract class BucketContract {
   }
 
   @Test
+  void pipelinedGets_goAsOneTransaction_readingEveryFieldForm() throws Exception {
+    String envelopeLike = new String(new byte[] {(byte) 0xFF, 0, 'x'}, StandardCharsets.ISO_8859_1);
+    try (RespClient up = env().upstreamClient(); RespClient direct = env().directClient();
+        Differential d = env().differential(); RespClient proxy = env().proxyClient()) {
+      for (RespClient c : List.of(up, direct)) { // written before the rule, straight to Redis
+        c.call("SET", "media:377", "legacy");
+        c.call("LPUSH", "media:378", "a list");
+      }
+      awaitTransactions(up, proxy);
+      d.exact("SET", "media:300", "plain");
+      d.exact("SET", "media:301", "with a ttl", "EX", "1000"); // 0xFE: a short expiry
+      d.exact("SET", "media:302", "-12345", "EX", "1000"); // 0xFD: an integer and a short expiry
+      d.exact("SET", "media:303", envelopeLike); // 0xFF 0: a value that starts like an envelope
+      d.exact("SET", "media:304", "far", "PXAT", "4102444800000"); // 0xFF 1: 2100-01-01, past the short form
+      d.exact("SET", "media:305", "o".repeat(200)); // the overflow key
+      d.exact("SET", "media:306", "o".repeat(200), "EX", "1000");
+      d.exact("SET", "media:307", "gone", "PX", "1"); // expired by the time it is read
+      d.exact("SET", "media:308", "");
+      d.exact("SET", "media:309", envelopeLike, "EX", "1000");
+      Thread.sleep(5);
+      long execs = calls(ascii(up.call("INFO", "commandstats")), "exec");
+      List<String[]> gets = new ArrayList<>();
+      for (int round = 0; round < 2; round++) {
+        for (int i = 300; i < 312; i++) {
+          gets.add(new String[] {"GET", "media:" + i});
+        }
+        gets.add(new String[] {"GET", "media:377"});
+        gets.add(new String[] {"GET", "media:378"}); // WRONGTYPE, as Redis answers it
+        gets.add(new String[] {"GET", "media:399"}); // missing
+        gets.add(new String[] {"SET", "media:310", "set in between " + round}); // GETs and SETs in one run
+        gets.add(new String[] {"GET", "media:310"});
+      }
+      d.pipeline(gets);
+      assertThat(calls(ascii(up.call("INFO", "commandstats")), "exec") - execs)
+          .as("the runs of GETs went as transactions").isGreaterThanOrEqualTo(2);
+      List<String[]> after = new ArrayList<>();
+      for (int i = 300; i < 312; i++) {
+        after.add(new String[] {"TTL", "media:" + i});
+        after.add(new String[] {"EXISTS", "media:" + i});
+      }
+      d.pipeline(after);
+    }
+  }
+
+  @Test
   void underAMemoryLimit_eachPipelinedSetIsItsOwnScriptCall() throws Exception {
     // a script that has written is no longer refused with -OOM, so with maxmemory set a SET never
     // follows other commands in one call: Redis can refuse each SET on its own, as it would plain SETs

@@ -394,7 +394,8 @@ public final class BucketCompactor {
    */
   public Rewrite batch(List<Command> commands, Placement[] placed, ByteBufAllocator alloc, boolean mayTransact) {
     int n = commands.size();
-    if (mayTransact && transactions && onlyPlainSets(commands, placed)) {
+    int sets = mayTransact && transactions ? plainSets(commands, placed) : -1;
+    if (sets == n) {
       byte[][][] sequence = new byte[3 * n + 2][][];
       sequence[0] = TX_MULTI;
       for (int i = 0; i < n; i++) {
@@ -405,6 +406,37 @@ public final class BucketCompactor {
       }
       sequence[3 * n + 1] = TX_EXEC;
       return Rewrite.transaction(Command.sequence(alloc, sequence), 3 * n + 2, ReplyTransform.transactions("+OK", n, 3));
+    }
+    // GETs too: each as HGET, GET of the overflow key (and of the plain key), answered by FieldValue against
+    // TIME read at the transaction's start. With SETs only where nothing can be refused for memory (a
+    // transaction refused for one SET would fail the GETs Redis answers one by one).
+    if (sets == 0 || sets > 0 && setsAfterWrites) {
+      List<byte[][]> sequence = new ArrayList<>(4 * n + 3);
+      sequence.add(TX_MULTI);
+      sequence.add(TX_TIME);
+      int[] sizes = new int[n];
+      ReplyTransform.Elements[] readers = new ReplyTransform.Elements[n];
+      for (int i = 0; i < n; i++) {
+        Placement p = placed[i];
+        Command c = commands.get(i);
+        if (c.argc() == 3) {
+          sequence.add(new byte[][] {HSET, p.bucket(), p.field(), c.arg(2)});
+          sequence.add(anyLegacy ? new byte[][] {DEL, p.overflow(), p.key()} : new byte[][] {DEL, p.overflow()});
+          sequence.add(new byte[][] {PERSIST, p.bucket()});
+          sizes[i] = 3;
+        } else {
+          sequence.add(new byte[][] {HGET, p.bucket(), p.field()});
+          sequence.add(new byte[][] {OP_GET_UPPER, p.overflow()});
+          if (anyLegacy) {
+            sequence.add(new byte[][] {OP_GET_UPPER, p.key()});
+          }
+          sizes[i] = anyLegacy ? 3 : 2;
+          readers[i] = FieldValue.GET;
+        }
+      }
+      sequence.add(TX_EXEC);
+      return Rewrite.transaction(Command.sequence(alloc, sequence.toArray(new byte[0][][])), sequence.size(),
+          ReplyTransform.transactions("+OK", 1, sizes, readers));
     }
     List<byte[]> a = new ArrayList<>(7 + 6 * n);
     a.add(EVALSHA);
@@ -440,15 +472,25 @@ public final class BucketCompactor {
         decoders == null ? split : ReplyTransform.andThen(ReplyTransform.exec(decoders), split));
   }
 
-  /** Whether every one of {@code commands} is a SET whose value goes into its bucket's field as it is. */
-  private static boolean onlyPlainSets(List<Command> commands, Placement[] placed) {
+  /**
+   * How many of {@code commands} (GETs and SETs, see {@link #batchable}) are SETs, when none has a rule
+   * with a codec and every SET's value goes into its field as it is; -1 otherwise.
+   */
+  private static int plainSets(List<Command> commands, Placement[] placed) {
+    int sets = 0;
     for (int i = 0; i < commands.size(); i++) {
       Command c = commands.get(i);
-      if (c.argc() != 3 || placed[i].rule().codec() != null || c.argLength(2) > 0 && (c.argByte(2, 0) & 0xFF) >= 0xFD) {
-        return false;
+      if (placed[i].rule().codec() != null) {
+        return -1;
+      }
+      if (c.argc() == 3) {
+        if (c.argLength(2) > 0 && (c.argByte(2, 0) & 0xFF) >= 0xFD) {
+          return -1;
+        }
+        sets++;
       }
     }
-    return true;
+    return sets;
   }
 
   /**
@@ -811,6 +853,7 @@ public final class BucketCompactor {
   private static final byte[] PERSIST = bytes("PERSIST");
   private static final byte[][] TX_MULTI = {bytes("MULTI")};
   private static final byte[][] TX_EXEC = {bytes("EXEC")};
+  private static final byte[][] TX_TIME = {bytes("TIME")};
   private static final ReplyTransform SET_OK = ReplyTransform.transaction("+OK");
   private static final byte[] SCRIPT = bytes("SCRIPT");
   private static final byte[] FLUSH = bytes("FLUSH");
