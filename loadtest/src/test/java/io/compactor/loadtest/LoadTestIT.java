@@ -44,23 +44,25 @@ class LoadTestIT {
   @Test
   void quickRun_loadsVerifiesAndReports(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("run.json");
-    Run r = run("--quick", "--keys", "3000", "--datasets", "small,sessions,counters", "--workload-ops", "4000",
+    // 10,000 keys: at 3,000 the counters' B/key through the proxy moved between 35 and 76 from run to run
+    // (a few tens of KB of the server's own structures either side of the baseline), past the bound below
+    Run r = run("--quick", "--keys", "10000", "--datasets", "small,sessions,counters", "--workload-ops", "4000",
         "--json", json.toString());
     assertThat(r.exit()).as("stderr: %s", r.err()).isZero();
-    assertThat(r.out()).contains("Memory").contains("Load speed").contains("Workloads").contains("3,000/3,000 ok");
+    assertThat(r.out()).contains("Memory").contains("Load speed").contains("Workloads").contains("10,000/10,000 ok");
 
     RunReport report = JsonReport.read(json);
     assertThat(report.datasets()).extracting(DatasetResult::dataset).containsExactly("small", "sessions", "counters");
     for (DatasetResult d : report.datasets()) {
       for (var m : List.of(d.direct(), d.proxy())) {
-        assertThat(m.keys()).isEqualTo(3000);
-        assertThat(m.verifiedKeys()).isEqualTo(3000);
+        assertThat(m.keys()).isEqualTo(10_000);
+        assertThat(m.verifiedKeys()).isEqualTo(10_000);
         assertThat(m.mismatches()).isZero();
         assertThat(m.bytesPerKey()).isGreaterThan(0);
         assertThat(m.keysPerSecond()).isGreaterThan(100);
       }
       assertThat(d.direct().bytesPerKey()).isGreaterThan(20);
-      // the built-in bucket rules cover small and counters: the saving must show (3,000 keys are few
+      // the built-in bucket rules cover small and counters: the saving must show (10,000 keys are few
       // enough that fixed costs still weigh on the proxy's side, hence the loose bound for counters)
       if (d.dataset().equals("small")) {
         assertThat(d.proxy().bytesPerKey()).as(d.dataset()).isLessThan(d.direct().bytesPerKey() / 3);
