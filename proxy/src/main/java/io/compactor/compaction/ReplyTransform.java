@@ -169,7 +169,7 @@ public interface ReplyTransform {
           return concat(replies, alloc);
         }
         int queued = sizes == null ? top.n - 2 : leading + java.util.Arrays.stream(sizes).sum();
-        if (top.cut || top.n != queued + 2) {
+        if (top.cut || queued < 0 || top.n != queued + 2) {
           return repeat(UNREADABLE, commands, alloc); // never expected: the replies Redis sent, cut short
         }
         int firstRefused = -1;
@@ -280,9 +280,10 @@ public interface ReplyTransform {
       size += b.readableBytes();
     }
     ByteBuf out = alloc.buffer(size);
-    for (ByteBuf b : replies) {
-      out.writeBytes(b);
-      b.release();
+    for (int i = 0; i < replies.length; i++) {
+      out.writeBytes(replies[i]);
+      replies[i].release();
+      replies[i] = null; // released: the caller's clean-up on an exception must not release it again
     }
     return out;
   }

@@ -311,6 +311,7 @@ public final class Maintenance implements AutoCloseable {
       throw e;
     }
     try {
+      redis.time(); // pipelined GETs go as MULTI; TIME; ...: a TIME the ACL refuses discards the transaction
       redis.exec();
     } catch (io.lettuce.core.RedisCommandExecutionException e) {
       // an EXEC the ACL refuses ends the transaction; one renamed away does not: DISCARD ends it then, and
@@ -323,7 +324,7 @@ public final class Maintenance implements AutoCloseable {
         connection.close();
         throw timeout;
       }
-      return refused("EXEC", e);
+      return refused("MULTI/TIME/EXEC", e);
     } catch (RuntimeException e) {
       connection.close();
       throw e;

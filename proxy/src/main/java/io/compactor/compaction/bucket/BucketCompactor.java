@@ -111,6 +111,11 @@ public final class BucketCompactor {
     this.transactions = allowed;
   }
 
+  /** Whether the proxy may send its own transactions (see {@link #transactions(boolean)}). */
+  public boolean transactions() {
+    return transactions;
+  }
+
   /** Whether a SET may come after other commands in one {@link #batch} (see {@link #maxmemory}). */
   public boolean setsAfterWrites() {
     return setsAfterWrites;
@@ -390,7 +395,8 @@ public final class BucketCompactor {
    * GET's element of the reply decoded. With {@code mayTransact} (see {@link #rewrite}) a run of SETs
    * only, none with a codec or a value needing an envelope, goes as one transaction instead: each SET's
    * {@code HSET; DEL; PERSIST} as a lone SET sends them, between one MULTI and EXEC (Redis spends about
-   * half what the script's batch costs per SET, loadtest/README.md).
+   * half what the script's batch costs per SET, loadtest/README.md); so does a run of GETs only, each
+   * as {@code HGET; GET overflow [; GET logical]} behind one {@code TIME}, read by {@link FieldValue}.
    */
   public Rewrite batch(List<Command> commands, Placement[] placed, ByteBufAllocator alloc, boolean mayTransact) {
     int n = commands.size();
@@ -407,32 +413,25 @@ public final class BucketCompactor {
       sequence[3 * n + 1] = TX_EXEC;
       return Rewrite.transaction(Command.sequence(alloc, sequence), 3 * n + 2, ReplyTransform.transactions("+OK", n, 3));
     }
-    // GETs too: each as HGET, GET of the overflow key (and of the plain key), answered by FieldValue against
-    // TIME read at the transaction's start. With SETs only where nothing can be refused for memory (a
-    // transaction refused for one SET would fail the GETs Redis answers one by one).
-    if (sets == 0 || sets > 0 && setsAfterWrites) {
-      List<byte[][]> sequence = new ArrayList<>(4 * n + 3);
+    // GETs alone: each as HGET, GET of the overflow key (and of the plain key), answered by FieldValue
+    // against TIME read at the transaction's start. Never mixed with SETs: a write Redis refuses while
+    // queueing (OOM, MISCONF, READONLY, NOREPLICAS) discards the transaction, and the GETs, which the
+    // script answers one by one, would fail with it
+    if (sets == 0) {
+      List<byte[][]> sequence = new ArrayList<>(3 * n + 3);
       sequence.add(TX_MULTI);
       sequence.add(TX_TIME);
       int[] sizes = new int[n];
       ReplyTransform.Elements[] readers = new ReplyTransform.Elements[n];
       for (int i = 0; i < n; i++) {
         Placement p = placed[i];
-        Command c = commands.get(i);
-        if (c.argc() == 3) {
-          sequence.add(new byte[][] {HSET, p.bucket(), p.field(), c.arg(2)});
-          sequence.add(anyLegacy ? new byte[][] {DEL, p.overflow(), p.key()} : new byte[][] {DEL, p.overflow()});
-          sequence.add(new byte[][] {PERSIST, p.bucket()});
-          sizes[i] = 3;
-        } else {
-          sequence.add(new byte[][] {HGET, p.bucket(), p.field()});
-          sequence.add(new byte[][] {OP_GET_UPPER, p.overflow()});
-          if (anyLegacy) {
-            sequence.add(new byte[][] {OP_GET_UPPER, p.key()});
-          }
-          sizes[i] = anyLegacy ? 3 : 2;
-          readers[i] = FieldValue.GET;
+        sequence.add(new byte[][] {HGET, p.bucket(), p.field()});
+        sequence.add(new byte[][] {OP_GET_UPPER, p.overflow()});
+        if (anyLegacy) {
+          sequence.add(new byte[][] {OP_GET_UPPER, p.key()});
         }
+        sizes[i] = anyLegacy ? 3 : 2;
+        readers[i] = FieldValue.GET;
       }
       sequence.add(TX_EXEC);
       return Rewrite.transaction(Command.sequence(alloc, sequence.toArray(new byte[0][][])), sequence.size(),
