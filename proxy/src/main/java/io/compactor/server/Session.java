@@ -607,7 +607,7 @@ final class Session {
     return n;
   }
 
-  /** Sends a run of {@link #bucketRun} commands as one script call; its reply is split into theirs. */
+  /** Sends a run of {@link #bucketRun} commands as one script call or transaction; its reply is split into theirs. */
   private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
     // a transaction of the proxy's own only on a shared connection: no MULTI or WATCH of the client's is open
     Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc(), mode == Mode.SHARED);

@@ -335,7 +335,7 @@ public final class Maintenance implements AutoCloseable {
 
   private boolean refused(String command, RuntimeException e) {
     if (!transactionsRefused) {
-      log.warn("{} refused ({}): bucketed SETs go as script calls, which cost Redis about twice as much", command,
+      log.warn("{} refused ({}): bucketed SETs (and pipelined GETs) go as script calls, which cost Redis about twice as much", command,
           e.getMessage());
     }
     transactionsRefused = true;
