@@ -93,11 +93,6 @@ public final class Compactor {
     return buckets.batchable(c);
   }
 
-  /** See {@link BucketCompactor#transactions()}. */
-  public boolean transactions() {
-    return buckets.transactions();
-  }
-
   /** See {@link BucketCompactor#setsAfterWrites}. */
   public boolean setsAfterWrites() {
     return buckets.setsAfterWrites();

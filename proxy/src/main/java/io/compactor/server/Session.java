@@ -590,17 +590,12 @@ final class Session {
       return 0;
     }
     boolean setsAfterWrites = compactor.setsAfterWrites();
-    // where runs go as transactions, GETs and SETs go in runs of their own (see BucketCompactor.batch)
-    boolean split = mode == Mode.SHARED && compactor.transactions();
     int n = 0;
     for (int i = from; i < commands.size() && n < MAX_BUCKET_RUN; i++, n++) {
       Command c = commands.get(i);
       io.compactor.compaction.bucket.Placement p = compactor.batchable(c);
       if (p == null || n > 0 && c.argc() == 3 && !setsAfterWrites) {
         break; // under a memory limit a SET starts its own run, so Redis can still refuse it with -OOM
-      }
-      if (split && n > 0 && c.argc() != commands.get(from).argc()) {
-        break;
       }
       batchPlaced[n] = p;
     }

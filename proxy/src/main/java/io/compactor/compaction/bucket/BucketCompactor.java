@@ -111,11 +111,6 @@ public final class BucketCompactor {
     this.transactions = allowed;
   }
 
-  /** Whether the proxy may send its own transactions (see {@link #transactions(boolean)}). */
-  public boolean transactions() {
-    return transactions;
-  }
-
   /** Whether a SET may come after other commands in one {@link #batch} (see {@link #maxmemory}). */
   public boolean setsAfterWrites() {
     return setsAfterWrites;
@@ -416,8 +411,9 @@ public final class BucketCompactor {
     // GETs alone: each as HGET, GET of the overflow key (and of the plain key), answered by FieldValue
     // against TIME read at the transaction's start. Never mixed with SETs: a write Redis refuses while
     // queueing (OOM, MISCONF, READONLY, NOREPLICAS) discards the transaction, and the GETs, which the
-    // script answers one by one, would fail with it
-    if (sets == 0) {
+    // script answers one by one, would fail with it. Only without a memory limit: over it, Redis refuses
+    // every command queued inside MULTI, reads too, where it answers plain GETs and the script's
+    if (sets == 0 && setsAfterWrites) {
       List<byte[][]> sequence = new ArrayList<>(3 * n + 3);
       sequence.add(TX_MULTI);
       sequence.add(TX_TIME);
