@@ -592,7 +592,11 @@ abstract class BucketContract {
       d.exact("SET", "media:307", "gone", "PX", "1"); // expired by the time it is read
       d.exact("SET", "media:308", "");
       d.exact("SET", "media:309", envelopeLike, "EX", "1000");
-      Thread.sleep(5);
+      // media:307 expires 1 ms after it was written: wait on Redis's own clock (both servers run on this host)
+      long written = redisMillis(up);
+      while (redisMillis(up) <= written + 1) {
+        Thread.onSpinWait();
+      }
       long execs = calls(ascii(up.call("INFO", "commandstats")), "exec");
       List<String[]> gets = new ArrayList<>();
       for (int round = 0; round < 2; round++) {
@@ -616,6 +620,12 @@ abstract class BucketContract {
       }
       d.pipeline(after);
     }
+  }
+
+  /** Redis's clock ({@code TIME}) in milliseconds. */
+  private static long redisMillis(RespClient c) throws IOException {
+    List<String> t = RespClient.flatten(c.call("TIME"));
+    return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
   }
 
   @Test

@@ -400,10 +400,7 @@ public final class BucketCompactor {
       byte[][][] sequence = new byte[3 * n + 2][][];
       sequence[0] = TX_MULTI;
       for (int i = 0; i < n; i++) {
-        Placement p = placed[i];
-        sequence[1 + 3 * i] = new byte[][] {HSET, p.bucket(), p.field(), commands.get(i).arg(2)};
-        sequence[2 + 3 * i] = anyLegacy ? new byte[][] {DEL, p.overflow(), p.key()} : new byte[][] {DEL, p.overflow()};
-        sequence[3 + 3 * i] = new byte[][] {PERSIST, p.bucket()};
+        putSet(sequence, 1 + 3 * i, placed[i], commands.get(i).arg(2));
       }
       sequence[3 * n + 1] = TX_EXEC;
       return Rewrite.transaction(Command.sequence(alloc, sequence), 3 * n + 2, ReplyTransform.transactions("+OK", n, 3));
@@ -468,6 +465,16 @@ public final class BucketCompactor {
   }
 
   /**
+   * A SET inside a transaction, at {@code sequence[at .. at + 2]}: {@code HSET bucket field v; DEL overflow
+   * [logical]; PERSIST bucket}, the same step as the script's op {@code s}.
+   */
+  private void putSet(byte[][][] sequence, int at, Placement p, byte[] value) {
+    sequence[at] = new byte[][] {HSET, p.bucket(), p.field(), value};
+    sequence[at + 1] = anyLegacy ? new byte[][] {DEL, p.overflow(), p.key()} : new byte[][] {DEL, p.overflow()};
+    sequence[at + 2] = new byte[][] {PERSIST, p.bucket()};
+  }
+
+  /**
    * How many of {@code commands} (GETs and SETs, see {@link #batchable}) are SETs, when none has a rule
    * with a codec and every SET's value goes into its field as it is; -1 otherwise.
    */
@@ -501,9 +508,11 @@ public final class BucketCompactor {
       return single(alloc, OP_SET, p, value, null);
     }
     if (mayTransact && transactions) {
-      return Rewrite.transaction(Command.sequence(alloc, TX_MULTI, new byte[][] {HSET, p.bucket(), p.field(), value},
-          anyLegacy ? new byte[][] {DEL, p.overflow(), p.key()} : new byte[][] {DEL, p.overflow()},
-          new byte[][] {PERSIST, p.bucket()}, TX_EXEC), 5, SET_OK);
+      byte[][][] sequence = new byte[5][][];
+      sequence[0] = TX_MULTI;
+      putSet(sequence, 1, p, value);
+      sequence[4] = TX_EXEC;
+      return Rewrite.transaction(Command.sequence(alloc, sequence), 5, SET_OK);
     }
     return Rewrite.send(Command.of(alloc, new byte[][] {EVALSHA, BucketScript.shaBytes(), SMALL[3], p.bucket(),
         p.overflow(), p.key(), anyLegacy ? OP_SET_FIT_LEGACY : OP_SET_FIT, p.field(), value}));
