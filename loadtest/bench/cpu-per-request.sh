@@ -10,7 +10,9 @@
 #   TEST=set KEYSPACE=100000 loadtest/bench/cpu-per-request.sh --set "rules=[{name: key, pattern: 'key:*', strategy: bucket}]"
 #                                                            # bucketed SETs of random keys
 #
-# Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), TEST
+# Extra arguments go to the proxy. Environment: REQUESTS (1000000), CLIENTS (50), PIPELINE (1), ROUNDS
+# (1: more measures every target again, each round starting at another one, and prints medians and
+# each round's ratio; OUT names a file for the raw per-round lines), TEST
 # (get: a redis-benchmark test name), KEYSPACE (redis-benchmark -r: random keys key:NNNNNNNNNNNN from this
 # many; unset = one key), DATA_SIZE (redis-benchmark -d: value bytes, 3), TEXT_VALUES (1: SET and GET
 # one value of DATA_SIZE bytes of English-like words, which compress, instead of redis-benchmark's random
@@ -26,6 +28,7 @@ cd "$(dirname "$0")/../.."
 REQUESTS=${REQUESTS:-1000000}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-1}
+ROUNDS=${ROUNDS:-1}
 TEST=${TEST:-get}
 DATA_SIZE=${DATA_SIZE:-3}
 RANDOM_KEYS=(); [ -n "${KEYSPACE:-}" ] && RANDOM_KEYS=(-r "$KEYSPACE")
@@ -86,40 +89,68 @@ if [ "$TEST" = get ]; then # something to read: the same keys, written through t
   [ -z "${KEYSPACE:-}" ] || preload -h 127.0.0.1 -p "$proxy_port" -c "$CLIENTS" -n $(( KEYSPACE * 5 )) -d "$DATA_SIZE" \
     "${RANDOM_KEYS[@]}" -q >/dev/null 2>&1
 fi
+# Two runs per proxy: the JIT is still busy in the second (after the first run's 50 clients closed and
+# 50 new ones connected, code compiled for the first is thrown away and compiled again). Bucketed SETs,
+# -XX:+PrintCompilation: 3,600 compilations and 25 us of proxy CPU per SET in the first run, 1,500-1,700
+# and 17-19 us in the second, about 100 and 12-13 us in every run after it (2026-12-08).
 for port in "$proxy_port" $fwd_port; do
-  run -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n 500000 -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+  for n in 300000 200000; do
+    run -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" -d "$DATA_SIZE" "${RANDOM_KEYS[@]}" -P "$PIPELINE" -q >/dev/null 2>&1
+  done
 done
 
-# one line per target: name req/s bench-us redis-us proxy-user-us proxy-sys-us
-measure() { # name port pid-or-empty
+# one line per target: round name req/s bench-us redis-us proxy-user-us proxy-sys-us
+measure() { # round name port pid-or-empty
   local ru0 rs0 ru1 rs1 pu0=0 ps0=0 pu1=0 ps1=0 rps
   read -r ru0 rs0 < <(ticks "$redis_pid")
-  [ -z "$3" ] || read -r pu0 ps0 < <(ticks "$3")
-  rps=$(bench "$2")
-  [ -z "$3" ] || read -r pu1 ps1 < <(ticks "$3")
+  [ -z "$4" ] || read -r pu0 ps0 < <(ticks "$4")
+  rps=$(bench "$3")
+  [ -z "$4" ] || read -r pu1 ps1 < <(ticks "$4")
   read -r ru1 rs1 < <(ticks "$redis_pid")
-  awk -v name="$1" -v rps="$rps" -v b="$(bench_us)" -v r=$(( ru1 - ru0 + rs1 - rs0 )) -v pu=$(( pu1 - pu0 )) \
+  awk -v round="$1" -v name="$2" -v rps="$rps" -v b="$(bench_us)" -v r=$(( ru1 - ru0 + rs1 - rs0 )) -v pu=$(( pu1 - pu0 )) \
       -v ps=$(( ps1 - ps0 )) -v n="$REQUESTS" -v hz="$hz" \
-      'BEGIN { us = 1e6 / hz / n; printf "%s %s %s %.2f %.2f %.2f\n", name, rps, b, r * us, pu * us, ps * us }'
+      'BEGIN { us = 1e6 / hz / n; printf "%s %s %s %s %.2f %.2f %.2f\n", round, name, rps, b, r * us, pu * us, ps * us }'
 }
-{
-  measure direct "$redis_port" ""
-  measure proxy "$proxy_port" "$proxy_pid"
-  [ -z "$fwd_port" ] || measure forwarding "$fwd_port" "$fwd_pid"
-} >"$work/results"
+targets=("direct $redis_port" "proxy $proxy_port $proxy_pid")
+[ -z "$fwd_port" ] || targets+=("forwarding $fwd_port $fwd_pid")
+: >"$work/results"
+for (( round = 1; round <= ROUNDS; round++ )); do
+  # each round starts at another target, so a machine getting faster or slower favours none of them
+  for (( i = 0; i < ${#targets[@]}; i++ )); do
+    read -r name port pid <<<"${targets[$(( (i + round - 1) % ${#targets[@]} ))]}"
+    measure "$round" "$name" "$port" "${pid:-}" >>"$work/results"
+  done
+done
+[ -z "${OUT:-}" ] || cp "$work/results" "$OUT"
 
-awk -v test="$TEST" -v n="$REQUESTS" 'BEGIN {
-  printf "%s x %d, %s clients, -P %s; CPU in us per request\n", toupper(test), n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1
+awk -v test="$TEST" -v n="$REQUESTS" -v rounds="$ROUNDS" '
+function median(a, k,   i, j, t) { # sorts a[1..k] in place
+  for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+  return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+}
+BEGIN {
+  printf "%s x %d, %s clients, -P %s, %d round(s); CPU in us per request\n", toupper(test), n, ENVIRON["CLIENTS"] ? ENVIRON["CLIENTS"] : 50, ENVIRON["PIPELINE"] ? ENVIRON["PIPELINE"] : 1, rounds
   printf "%-14s %9s %7s %10s %7s %12s %12s %8s\n", "", "req/s", "ratio", "benchmark", "redis", "proxy user", "proxy sys", "ceiling"
 }
-{ rps[NR] = $2; b[NR] = $3; r[NR] = $4; pu[NR] = $5; ps[NR] = $6; name[NR] = $1 }
+{ key = $1 SUBSEP $2; rps[key] = $3; b[key] = $4; r[key] = $5; pu[key] = $6; ps[key] = $7
+  if (!($2 in seen)) { seen[$2] = 1; names[++nn] = $2 } }
 END {
-  for (i = 1; i <= NR; i++) {
-    if (i == 1) {
-      printf "%-14s %9.0f %7s %10.2f %7.2f %12s %12s %8s\n", name[i] ":", rps[i], "", b[i], r[i], "", "", ""
-    } else {
-      ceiling = (b[1] + r[1]) / (b[i] + r[i] + pu[i] + ps[i])
-      printf "%-14s %9.0f %7.2f %10.2f %7.2f %12.2f %12.2f %8.2f\n", name[i] ":", rps[i], rps[i] / rps[1], b[i], r[i], pu[i], ps[i], ceiling
+  for (t = 1; t <= nn; t++) {
+    name = names[t]
+    for (k = 1; k <= rounds; k++) {
+      d = k SUBSEP "direct"; x = k SUBSEP name
+      R[k] = rps[x]; B[k] = b[x]; C[k] = r[x]; U[k] = pu[x]; S[k] = ps[x]
+      Q[k] = rps[x] / rps[d]; L[k] = (b[d] + r[d]) / (b[x] + r[x] + pu[x] + ps[x])
+      if (rounds > 1 && name != "direct") all[name] = all[name] sprintf(" %.2f", Q[k])
     }
+    if (name == "direct") {
+      printf "%-14s %9.0f %7s %10.2f %7.2f %12s %12s %8s\n", name ":", median(R, rounds), "", median(B, rounds), median(C, rounds), "", "", ""
+    } else {
+      printf "%-14s %9.0f %7.2f %10.2f %7.2f %12.2f %12.2f %8.2f\n", name ":", median(R, rounds), median(Q, rounds), median(B, rounds), median(C, rounds), median(U, rounds), median(S, rounds), median(L, rounds)
+    }
+  }
+  if (rounds > 1) {
+    print "medians over the rounds; each round'"'"'s ratio to direct in that round:"
+    for (t = 1; t <= nn; t++) if (names[t] != "direct") printf "  %-12s%s\n", names[t], all[names[t]]
   }
 }' "$work/results"

@@ -408,14 +408,9 @@ public final class Maintenance implements AutoCloseable {
     }
     KeyScanCursor<byte[]> page = redis.scan(reapCursor, ScanArgs.Builder.limit(SCAN_COUNT).match("__rc:b:*"));
     List<byte[]> buckets = page.getKeys();
-    byte[][] args = {b("reap"), b("64"), b("0")};
-    for (int from = 0; from < buckets.size(); from += reapBatch) {
-      List<byte[]> chunk = buckets.subList(from, Math.min(buckets.size(), from + reapBatch));
-      Long n = redis.evalsha(scriptSha, ScriptOutputType.INTEGER, chunk.toArray(new byte[0][]), args);
-      if (n != null) {
-        reaped += n;
-        passReclaimed += n;
-      }
+    for (long n : reapAll(buckets)) {
+      reaped += n;
+      passReclaimed += n;
     }
     passBuckets += buckets.size();
     if (page.isFinished()) {
@@ -423,6 +418,55 @@ public final class Maintenance implements AutoCloseable {
       nextPassStart = System.nanoTime() + restAfterPass(System.nanoTime() - passStart, passBuckets, passReclaimed);
     } else {
       reapCursor = page;
+    }
+  }
+
+  /**
+   * Reclaims the expired fields of {@code buckets}, {@code reapBatch} buckets per script call (each call
+   * stays short: about 40 µs of Redis time for 8 buckets), all calls of the page written at once and
+   * awaited together: one round trip per page instead of one per call, which took a pass over 16,000
+   * buckets from about 2,000 wake-ups of this thread and Lettuce's to a handful (loadtest/README.md).
+   * Returns the fields each call reclaimed.
+   */
+  private long[] reapAll(List<byte[]> buckets) {
+    int calls = (buckets.size() + reapBatch - 1) / reapBatch;
+    long[] reclaimed = new long[calls];
+    if (calls == 0) {
+      return reclaimed;
+    }
+    byte[][] args = {b("reap"), b("64"), b("0")};
+    StatefulRedisConnection<byte[], byte[]> c = connection;
+    io.lettuce.core.api.async.RedisAsyncCommands<byte[], byte[]> async = c.async();
+    List<io.lettuce.core.RedisFuture<Long>> futures = new java.util.ArrayList<>(calls);
+    c.setAutoFlushCommands(false);
+    try {
+      for (int from = 0; from < buckets.size(); from += reapBatch) {
+        List<byte[]> chunk = buckets.subList(from, Math.min(buckets.size(), from + reapBatch));
+        futures.add(async.evalsha(scriptSha, ScriptOutputType.INTEGER, chunk.toArray(new byte[0][]), args));
+      }
+      c.flushCommands();
+    } finally {
+      c.setAutoFlushCommands(true);
+    }
+    long deadline = System.nanoTime() + uri.getTimeout().toNanos();
+    for (int i = 0; i < calls; i++) {
+      reclaimed[i] = await(futures.get(i), deadline);
+    }
+    return reclaimed;
+  }
+
+  /** A reap call's result by {@code deadline}; a failure or a timeout fails the tick as a sync call's would. */
+  private static long await(io.lettuce.core.RedisFuture<Long> f, long deadline) {
+    try {
+      Long n = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return n == null ? 0 : n;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new io.lettuce.core.RedisCommandInterruptedException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new io.lettuce.core.RedisException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new io.lettuce.core.RedisCommandTimeoutException("reap: no reply within the command timeout");
     }
   }
 

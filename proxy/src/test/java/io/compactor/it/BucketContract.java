@@ -211,6 +211,23 @@ abstract class BucketContract {
   }
 
   @Test
+  void expiry_activeReclaimsAcrossManyBuckets() throws Exception {
+    // more buckets than one reap call takes (8): the maintenance pass sends a page's calls together
+    try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
+      for (int i = 0; i < 40; i++) {
+        proxy.call("SET", "media:" + (128 * i), "gone", "PX", "100");
+        proxy.call("SET", "media:" + (128 * i + 1), "kept");
+      }
+      assertThat(ascii(up.call("DBSIZE"))).isEqualTo(":40\r\n");
+      env().awaitUpstream(r -> r.equals(":40\r\n"), "the maintenance pass dropped every expired field",
+          "EVAL", "local n = 0 for _, k in ipairs(redis.call('KEYS', '__rc:b:*')) do n = n + redis.call('HLEN', k) end"
+              + " return n", "0");
+      assertThat(ascii(proxy.call("DBSIZE"))).isEqualTo(":40\r\n");
+      assertThat(ascii(proxy.call("GET", "media:129"))).isEqualTo("$4\r\nkept\r\n");
+    }
+  }
+
+  @Test
   void storage_isBucketedAndStaysListpack() throws IOException {
     try (RespClient proxy = env().proxyClient(); RespClient up = env().upstreamClient()) {
       for (int i = 0; i < 100; i++) {
