@@ -97,7 +97,7 @@ public interface ReplyTransform {
    * reply decides (its error, or {@code ok}).
    */
   static ReplyTransform transaction(String ok) {
-    return transactions(ok, 0, null, null);
+    return transactions(ok, 0, (int[][]) null, null);
   }
 
   /**
@@ -132,16 +132,39 @@ public interface ReplyTransform {
   }
 
   /**
-   * The general form: after MULTI, {@code leading} queued commands, then each client command's
-   * {@code sizes[i]} (null: a single client command owning every queued command), then EXEC. A client
-   * command with a null (or no) {@code readers[i]} answers {@code ok} or the first error among its
-   * replies (under a refused MULTI, its first command's reply decides); one with a reader answers what
-   * the reader makes of its replies, errors included. A discarded
-   * transaction answers every client command with an error, as in {@link #transactions(String, int, int)}.
+   * The general form with contiguous commands: after MULTI, {@code leading} queued commands, then each
+   * client command's {@code sizes[i]} (null: a single client command owning every queued command), then
+   * EXEC. See {@link #transactions(String, int, int[][], Elements[])}.
    */
   public static ReplyTransform transactions(String ok, int leading, int[] sizes, Elements[] readers) {
+    if (sizes == null) {
+      return transactions(ok, leading, (int[][]) null, readers);
+    }
+    int[][] members = new int[sizes.length][];
+    for (int i = 0, from = 0; i < sizes.length; from += sizes[i], i++) {
+      members[i] = new int[sizes[i]];
+      for (int j = 0; j < sizes[i]; j++) {
+        members[i][j] = from + j;
+      }
+    }
+    return transactions(ok, leading, members, readers);
+  }
+
+  /**
+   * The most general form: after MULTI, {@code leading} queued commands, then the commands the client
+   * commands share out: {@code members[i]} lists which of them (counted from 0 after the leading ones,
+   * ascending) client command {@code i} depends on; one queued command may serve several client commands
+   * (one DEL for the keys of a run of SETs). Null: a single client command owning every queued command.
+   * A client command with a null (or no) {@code readers[i]} answers {@code ok} or the first error among
+   * its commands' replies (under a refused MULTI, its first command's reply decides); one with a reader
+   * (whose members must be consecutive) answers what the reader makes of its replies, errors included.
+   * Every queued command must belong to at least one client command. A discarded transaction answers
+   * every client command with an error, as in {@link #transactions(String, int, int)}.
+   */
+  public static ReplyTransform transactions(String ok, int leading, int[][] members, Elements[] readers) {
     byte[] okLine = (ok + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    int commands = sizes == null ? 1 : sizes.length;
+    int commands = members == null ? 1 : members.length;
+    int shared = members == null ? -1 : queuedCount(members);
     return (frame, alloc) -> {
       int at = frame.readerIndex();
       int end = frame.writerIndex();
@@ -158,17 +181,19 @@ public interface ReplyTransform {
         if (top.n > 0 && isError(frame, top.starts[0])) {
           // MULTI refused (an ACL changed since the proxy last checked): the commands behind it ran on their
           // own and EXEC failed; each client command's reply follows what its own commands did
-          for (int i = 0, own = 1 + leading; i < commands; own += sizes == null ? 0 : sizes[i], i++) {
-            int count = sizes == null ? top.n - 2 - leading : sizes[i];
+          for (int i = 0; i < commands; i++) {
+            int[] own = members == null ? range(0, Math.max(0, top.n - 2 - leading)) : members[i];
+            int first = 1 + leading + (own.length == 0 ? 0 : own[0]);
+            int last = 1 + leading + (own.length == 0 ? 0 : own[own.length - 1]);
             Elements reader = readers == null ? null : readers[i];
-            replies[i] = own + Math.max(count, 1) > top.n ? unwrapAbort(frame, top.starts[0], top.lengths[0], alloc)
-                : reader != null ? reader.reply(frame, top.starts, top.lengths, own, count, 1, alloc)
-                : isError(frame, top.starts[own]) ? frame.retainedSlice(top.starts[own], top.lengths[own])
+            replies[i] = last + 1 > top.n ? unwrapAbort(frame, top.starts[0], top.lengths[0], alloc)
+                : reader != null ? reader.reply(frame, top.starts, top.lengths, first, own.length, 1, alloc)
+                : isError(frame, top.starts[first]) ? frame.retainedSlice(top.starts[first], top.lengths[first])
                 : alloc.buffer(okLine.length).writeBytes(okLine);
           }
           return concat(replies, alloc);
         }
-        int queued = sizes == null ? top.n - 2 : leading + java.util.Arrays.stream(sizes).sum();
+        int queued = members == null ? top.n - 2 : leading + shared;
         if (top.cut || queued < 0 || top.n != queued + 2) {
           return repeat(UNREADABLE, commands, alloc); // never expected: the replies Redis sent, cut short
         }
@@ -182,12 +207,8 @@ public interface ReplyTransform {
         int execLen = top.lengths[queued + 1];
         if (firstRefused >= 0 || isError(frame, exec)) {
           // discarded: nothing was applied
-          for (int i = 0, from = 1 + leading; i < commands; from += sizes == null ? 0 : sizes[i], i++) {
-            int to = sizes == null ? queued + 1 : from + sizes[i];
-            int own = -1;
-            for (int q = from; q < to && own < 0; q++) {
-              own = isError(frame, top.starts[q]) ? q : -1;
-            }
+          for (int i = 0; i < commands; i++) {
+            int own = firstError(frame, top.starts, 1 + leading, members == null ? null : members[i], queued - leading);
             int cause = own >= 0 ? own : firstRefused;
             replies[i] = cause >= 0 ? frame.retainedSlice(top.starts[cause], top.lengths[cause])
                 : unwrapAbort(frame, exec, execLen, alloc);
@@ -201,11 +222,18 @@ public interface ReplyTransform {
         if (elements.cut || elements.n != queued) {
           return repeat(UNREADABLE, commands, alloc);
         }
-        for (int i = 0, from = leading; i < commands; from += sizes == null ? 0 : sizes[i], i++) {
-          int count = sizes == null ? queued : sizes[i];
+        for (int i = 0; i < commands; i++) {
+          int[] own = members == null ? null : members[i];
           Elements reader = readers == null ? null : readers[i];
-          replies[i] = reader != null ? reader.reply(frame, elements.starts, elements.lengths, from, count, 0, alloc)
-              : firstErrorOr(frame, elements, from, count, () -> alloc.buffer(okLine.length).writeBytes(okLine));
+          if (reader != null) {
+            int count = own == null ? queued - leading : own.length;
+            replies[i] = reader.reply(frame, elements.starts, elements.lengths,
+                leading + (own == null || own.length == 0 ? 0 : own[0]), count, 0, alloc);
+            continue;
+          }
+          int e = firstError(frame, elements.starts, leading, own, queued - leading);
+          replies[i] = e >= 0 ? frame.retainedSlice(elements.starts[e], elements.lengths[e])
+              : alloc.buffer(okLine.length).writeBytes(okLine);
         }
         return concat(replies, alloc);
       } catch (RuntimeException ex) {
@@ -219,15 +247,38 @@ public interface ReplyTransform {
     };
   }
 
-  /** The first error among replies {@code from .. from + count} of {@code r}, else what {@code otherwise} makes. */
-  private static ByteBuf firstErrorOr(ByteBuf frame, Replies r, int from, int count,
-      java.util.function.Supplier<ByteBuf> otherwise) {
-    for (int q = from; q < from + count; q++) {
-      if (isError(frame, r.starts[q])) {
-        return frame.retainedSlice(r.starts[q], r.lengths[q]);
+  /** How many queued commands {@code members} covers: one more than the highest index in it. */
+  private static int queuedCount(int[][] members) {
+    int max = -1;
+    for (int[] m : members) {
+      for (int q : m) {
+        max = Math.max(max, q);
       }
     }
-    return otherwise.get();
+    return max + 1;
+  }
+
+  private static int[] range(int from, int to) {
+    int[] r = new int[to - from];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = from + i;
+    }
+    return r;
+  }
+
+  /**
+   * The index in {@code starts} of the first error among a client command's replies: {@code base} plus
+   * each of {@code own} (null: each of 0 until {@code all}); -1 without one.
+   */
+  private static int firstError(ByteBuf frame, int[] starts, int base, int[] own, int all) {
+    int n = own == null ? all : own.length;
+    for (int j = 0; j < n; j++) {
+      int q = base + (own == null ? j : own[j]);
+      if (isError(frame, starts[q])) {
+        return q;
+      }
+    }
+    return -1;
   }
 
   /** Consecutive whole replies in a frame: where each starts, its length, and whether the last was cut short. */

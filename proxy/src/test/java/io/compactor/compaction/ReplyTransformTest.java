@@ -148,6 +148,35 @@ class ReplyTransformTest {
         + "-ERR EXEC without MULTI\r\n")).isEqualTo("+OK\r\n" + hsetRefused + "+OK\r\n");
   }
 
+  /**
+   * Three SETs as one run: HSET into bucket A (SETs 0 and 2), HSET into bucket B (SET 1), one DEL for all,
+   * PERSIST A, PERSIST B.
+   */
+  private static final ReplyTransform RUN = ReplyTransform.transactions("+OK", 0,
+      new int[][] {{0, 2, 3}, {1, 2, 4}, {0, 2, 3}}, null);
+  private static final String QUEUED5 = "+QUEUED\r\n".repeat(5);
+
+  @Test
+  void transactions_sharedCommands_eachClientCommandAnswersFromItsOwn() {
+    String wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+    assertThat(apply(RUN, "+OK\r\n" + QUEUED5 + "*5\r\n:2\r\n:1\r\n:0\r\n:0\r\n:0\r\n"))
+        .isEqualTo("+OK\r\n".repeat(3));
+    // bucket A is not a hash: its two SETs fail, B's does not
+    assertThat(apply(RUN, "+OK\r\n" + QUEUED5 + "*5\r\n" + wrongType + ":1\r\n:0\r\n:0\r\n:0\r\n"))
+        .isEqualTo(wrongType + "+OK\r\n" + wrongType);
+    // the shared DEL failing fails all three
+    String noperm = "-NOPERM No permissions to access a key\r\n";
+    assertThat(apply(RUN, "+OK\r\n" + QUEUED5 + "*5\r\n:2\r\n:1\r\n" + noperm + ":0\r\n:0\r\n"))
+        .isEqualTo(noperm.repeat(3));
+    // B's HSET refused while queueing: nothing ran; B's SET gets its own error, the others the cause
+    String oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    assertThat(apply(RUN, "+OK\r\n+QUEUED\r\n" + oom + "+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+        + "-EXECABORT Transaction discarded because of previous errors.\r\n")).isEqualTo(oom.repeat(3));
+    // miscounted (five commands expected; with an error, so the replies are read one by one)
+    assertThat(apply(RUN, "+OK\r\n" + QUEUED9 + "*9\r\n-ERR x\r\n" + ":0\r\n".repeat(8)))
+        .isEqualTo(ReplyTransform.UNREADABLE.repeat(3));
+  }
+
   @Test
   void transactions_cutShortOrMiscounted_isAnErrorForEach() {
     assertThat(apply(SETS, "+OK\r\n" + QUEUED9 + "*9\r\n:1\r\n$3\r\nab")).isEqualTo(ReplyTransform.UNREADABLE.repeat(3));

@@ -567,9 +567,15 @@ abstract class BucketContract {
           }
           sets.add(new String[] {"SET", "sess:1", "not numeric" + hello});
           d.pipeline(sets);
+          List<String[]> twoBuckets = new ArrayList<>(); // one run: keys set twice, two buckets, one DEL
+          for (int i = 0; i < 16; i++) {
+            twoBuckets.add(new String[] {"SET", "media:" + (i % 2 == 0 ? base + i % 5 : base + 200 + i % 3),
+                "m" + hello + i});
+          }
+          d.pipeline(twoBuckets);
           long transactions = calls(ascii(up.call("INFO", "commandstats")), "exec") - execs;
           if (hello.isEmpty()) {
-            assertThat(transactions).as("the runs of plain SETs went as transactions").isGreaterThanOrEqualTo(3);
+            assertThat(transactions).as("the runs of plain SETs went as transactions").isGreaterThanOrEqualTo(4);
           } else {
             assertThat(transactions).as("none on a connection of the client's own").isZero();
           }
@@ -578,6 +584,9 @@ abstract class BucketContract {
             reads.add(new String[] {"GET", "media:" + i});
             reads.add(new String[] {"TTL", "media:" + i});
             reads.add(new String[] {"STRLEN", "media:" + i});
+          }
+          for (int i = base + 200; i < base + 203; i++) {
+            reads.add(new String[] {"GET", "media:" + i});
           }
           reads.add(new String[] {"GET", "sess:1"});
           reads.add(new String[] {"DBSIZE"});
