@@ -1,5 +1,7 @@
 package io.compactor.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -7,7 +9,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bucket rules that all have {@code legacy-reads: false}: the script's plain SET is then op {@code s}
- * (without the plain-key delete), which the other bucket tests, all with legacy reads somewhere, never send.
+ * (without the plain-key delete), which the other bucket tests, all with legacy reads somewhere, never send,
+ * and pipelined runs go as transactions without the plain keys' DEL and GETs.
  */
 class BucketNoLegacyIT {
   @RegisterExtension
@@ -47,5 +50,54 @@ class BucketNoLegacyIT {
       d.exact("MGET", "m:0", "m:1", "m:2", "m:3", "m:4", "m:5", "m:6");
       d.exact("DBSIZE");
     }
+  }
+  @Test
+  void pipelinedRuns_asTransactions_withoutPlainKeys_sameReplies() throws Exception {
+    String longValue = "L".repeat(200);
+    try (Differential d = ENV.differential(); RespClient up = ENV.upstreamClient();
+        RespClient proxy = ENV.proxyClient()) {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (execs(up) == execs(up, () -> proxy.call("SET", "m:999", "t"))) { // until transactions are allowed
+        assertThat(System.nanoTime()).as("a lone bucketed SET never went as MULTI/EXEC").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      proxy.call("DEL", "m:999");
+      d.exact("SET", "m:100", longValue); // in its overflow key
+      d.exact("SET", "m:101", "short");
+      List<String[]> sets = new ArrayList<>();
+      List<String[]> gets = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        sets.add(new String[] {"SET", "m:" + (100 + i % 6), "s" + i}); // m:100 leaves its overflow key
+        sets.add(new String[] {"SET", "t:k" + i % 5, "t" + i});
+        gets.add(new String[] {"GET", "m:" + (98 + i % 9)});
+        gets.add(new String[] {"GET", "t:k" + i % 7});
+      }
+      long before = execs(up);
+      d.pipeline(gets.subList(0, 16));
+      d.pipeline(sets.subList(0, 16));
+      d.pipeline(gets.subList(16, 32));
+      d.pipeline(sets.subList(16, 32));
+      d.pipeline(gets);
+      assertThat(execs(up) - before).as("the runs went as transactions").isGreaterThanOrEqualTo(5);
+      d.exact("DBSIZE");
+    }
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  /** EXEC calls on the server so far; with {@code between}, the count after running it. */
+  private static long execs(RespClient up, Call... between) throws Exception {
+    for (Call c : between) {
+      c.run();
+    }
+    String stats = new String(up.call("INFO", "commandstats"), java.nio.charset.StandardCharsets.US_ASCII);
+    for (String line : stats.split("\r\n")) {
+      if (line.startsWith("cmdstat_exec:calls=")) {
+        return Long.parseLong(line.substring("cmdstat_exec:calls=".length(), line.indexOf(',')));
+      }
+    }
+    return 0;
   }
 }
