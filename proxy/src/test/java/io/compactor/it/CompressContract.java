@@ -629,6 +629,15 @@ abstract class CompressContract {
       run.add(new String[] {"GET", "nm:none"});
       d.pipeline(run);
       d.exact("MGET", "nm:p0", "nm:p1", "nm:p2", "nm:p3", "nm:p4");
+      // SETs alone go as one transaction: values encoded by the proxy (one starting like the bucket's field
+      // envelope, 0xFF, which the codec leaves as it is and the proxy escapes), sent as their bytes
+      List<String[]> sets = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        String v = i == 7 ? "\u00ff\u00fe starts like an envelope" : latin1OfUtf8(person(i + 11));
+        sets.add(new String[] {"SET", "nm:p" + (i % 6), v});
+      }
+      d.pipelineLatin1(sets);
+      d.exact("MGET", "nm:p0", "nm:p1", "nm:p2", "nm:p3", "nm:p4", "nm:p5");
     }
     try (RespClient proxy = env().proxyClient(); RespClient upstream = env().upstreamClient()) {
       String v = "margaret.hamilton42@example.com";
@@ -712,6 +721,11 @@ abstract class CompressContract {
     }
   }
 
+  /** A string whose ISO-8859-1 bytes are the UTF-8 bytes of {@code s}. */
+  private static String latin1OfUtf8(String s) {
+    return new String(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   @Test
   void bucketRuleWithCodec_sameReplies_storedCompressedInTheBucket() throws IOException {
     String big = text(3000, 21);
@@ -741,6 +755,12 @@ abstract class CompressContract {
           d.exact("GETDEL", k);
           d.exact("EXISTS", k, "bz:renamed");
         }
+        List<String[]> sets = new ArrayList<>(); // SETs alone: one transaction, values encoded by the proxy
+        for (int i = 0; i < 6; i++) {
+          sets.add(new String[] {"SET", k + ":" + i % 4, i % 2 == 0 ? text(40, i) : "s" + i});
+        }
+        d.pipeline(sets);
+        d.exact("MGET", k + ":0", k + ":1", k + ":2", k + ":3");
         // byte-level commands on values the rule leaves uncompressed
         d.exact("SET", k, "short");
         d.exact("APPEND", k, "er");

@@ -78,9 +78,34 @@ public final class Differential implements AutoCloseable {
 
   /** Sends all {@code commands} to each side in one write (a pipeline) and compares every reply. */
   public void pipeline(List<String[]> commands) throws IOException {
+    pipeline(commands, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@link #pipeline} with each character sent as one byte (ISO-8859-1), for values with bytes no UTF-8
+   * encoding of a string holds (such as 0xFD-0xFF, which start the proxy's field envelopes).
+   */
+  public void pipelineLatin1(List<String[]> commands) throws IOException {
+    pipeline(commands, java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
+  /** {@link #exact(String...)} with each character sent as one byte (ISO-8859-1). */
+  public byte[] exactLatin1(String... args) throws IOException {
+    return exact(latin1(args));
+  }
+
+  private static byte[][] latin1(String... args) {
+    byte[][] raw = new byte[args.length][];
+    for (int i = 0; i < args.length; i++) {
+      raw[i] = args[i].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+    return raw;
+  }
+
+  private void pipeline(List<String[]> commands, java.nio.charset.Charset charset) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (String[] c : commands) {
-      b.writeBytes(RespClient.encode(c));
+      b.writeBytes(charset == java.nio.charset.StandardCharsets.UTF_8 ? RespClient.encode(c) : RespClient.encode(latin1(c)));
     }
     byte[] bytes = b.toByteArray();
     direct.write(bytes);

@@ -388,23 +388,35 @@ public final class BucketCompactor {
    * its placement in {@code placed}); its array reply becomes their replies through
    * {@link ReplyTransform#splitArray}. For keys of a rule with a codec, SET's value is encoded first and
    * GET's element of the reply decoded. With {@code mayTransact} (see {@link #rewrite}) a run of SETs
-   * only, none with a codec or a value needing an envelope, goes as one transaction instead (see
-   * {@link #setRun}; Redis spends about half what the script's batch costs per SET, loadtest/README.md);
-   * so does a run of GETs only, each
+   * only, each value (encoded, and escaped where it starts like an envelope, see {@link #stored}) fitting
+   * the listpack, goes as one transaction instead (see {@link #setRun}; Redis spends about half what the
+   * script's batch costs per SET, loadtest/README.md); so does a run of GETs only, none with a codec, each
    * as {@code HGET; GET overflow [; GET logical]} behind one {@code TIME}, read by {@link FieldValue}.
    */
   public Rewrite batch(List<Command> commands, Placement[] placed, ByteBufAllocator alloc, boolean mayTransact) {
     int n = commands.size();
-    int sets = mayTransact && transactions ? plainSets(commands, placed) : -1;
+    int sets = mayTransact && transactions ? sets(commands) : -1;
+    byte[][] encoded = null; // SETs' values encoded for their rules' codecs, once for either path
     if (sets == n) {
-      return setRun(commands, placed, alloc);
+      encoded = new byte[n][];
+      byte[][] stored = new byte[n][];
+      boolean fit = true;
+      for (int i = 0; i < n; i++) {
+        CompressRule codec = placed[i].rule().codec();
+        encoded[i] = codec == null ? commands.get(i).arg(2) : codec.encode(commands.get(i).arg(2));
+        stored[i] = stored(encoded[i]);
+        fit &= stored[i] != null;
+      }
+      if (fit) {
+        return setRun(placed, stored, alloc);
+      }
     }
     // GETs alone: each as HGET, GET of the overflow key (and of the plain key), answered by FieldValue
     // against TIME read at the transaction's start. Never mixed with SETs: a write Redis refuses while
     // queueing (OOM, MISCONF, READONLY, NOREPLICAS) discards the transaction, and the GETs, which the
     // script answers one by one, would fail with it. Only without a memory limit: over it, Redis refuses
     // every command queued inside MULTI, reads too, where it answers plain GETs and the script's
-    if (sets == 0 && setsAfterWrites) {
+    if (sets == 0 && setsAfterWrites && noCodec(placed)) {
       List<byte[][]> sequence = new ArrayList<>(3 * n + 3);
       sequence.add(TX_MULTI);
       sequence.add(TX_TIME);
@@ -445,7 +457,7 @@ public final class BucketCompactor {
       a.add(get ? BATCH_GET : BATCH_SET);
       a.add(placed[i].field());
       if (!get) {
-        a.add(codec == null ? c.arg(2) : codec.encode(c.arg(2)));
+        a.add(encoded != null ? encoded[i] : codec == null ? c.arg(2) : codec.encode(c.arg(2)));
       } else if (codec != null) {
         if (decoders == null) {
           decoders = new ArrayList<>(java.util.Collections.nCopies(n, (ReplyTransform) null));
@@ -469,8 +481,8 @@ public final class BucketCompactor {
    * SETs cost Redis 1.19-1.27 µs per SET for random keys against 1.44-1.65 for one HSET; DEL; PERSIST per
    * SET, and 0.58-0.63 for 16 consecutive ids in one bucket (a plain SET: 0.77-0.83; loadtest/README.md).
    */
-  private Rewrite setRun(List<Command> commands, Placement[] placed, ByteBufAllocator alloc) {
-    int n = commands.size();
+  private Rewrite setRun(Placement[] placed, byte[][] stored, ByteBufAllocator alloc) {
+    int n = placed.length;
     int[] group = new int[n];
     byte[][] buckets = new byte[n][];
     int[] fields = new int[n];
@@ -499,7 +511,7 @@ public final class BucketCompactor {
         hset[1] = buckets[g];
       }
       hset[2 + 2 * filled[g]] = placed[i].field();
-      hset[3 + 2 * filled[g]] = commands.get(i).arg(2);
+      hset[3 + 2 * filled[g]] = stored[i];
       filled[g]++;
     }
     byte[][] del = new byte[1 + (anyLegacy ? 2 : 1) * n][];
@@ -533,48 +545,68 @@ public final class BucketCompactor {
     sequence[at + 2] = new byte[][] {PERSIST, p.bucket()};
   }
 
-  /**
-   * How many of {@code commands} (GETs and SETs, see {@link #batchable}) are SETs, when none has a rule
-   * with a codec and every SET's value goes into its field as it is; -1 otherwise.
-   */
-  private static int plainSets(List<Command> commands, Placement[] placed) {
+  /** How many of {@code commands} (GETs and SETs, see {@link #batchable}) are SETs. */
+  private static int sets(List<Command> commands) {
     int sets = 0;
-    for (int i = 0; i < commands.size(); i++) {
-      Command c = commands.get(i);
-      if (placed[i].rule().codec() != null) {
-        return -1;
-      }
+    for (Command c : commands) {
       if (c.argc() == 3) {
-        if (c.argLength(2) > 0 && (c.argByte(2, 0) & 0xFF) >= 0xFD) {
-          return -1;
-        }
         sets++;
       }
     }
     return sets;
   }
 
+  private static boolean noCodec(Placement[] placed) {
+    for (Placement p : placed) {
+      if (p.rule().codec() != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
-   * {@code SET k v} of a value that fits the listpack and needs no envelope: with {@code mayTransact} the
-   * transaction {@code MULTI; HSET bucket field v; DEL overflow [logical]; PERSIST bucket; EXEC}, which
+   * What a field holds for {@code value} (already encoded for the rule's codec) without an expiry: the
+   * value, escaped with {@code 0xFF 0x00} in front when it starts like an envelope (a byte from 0xFD),
+   * as the script's {@code wrap} does; null when that is longer than the listpack takes (then it goes to
+   * the overflow key, which only the script writes).
+   */
+  private byte[] stored(byte[] value) {
+    if (value.length > 0 && (value[0] & 0xFF) >= 0xFD) {
+      if (value.length + 2 > maxValueBytes) {
+        return null;
+      }
+      byte[] escaped = new byte[value.length + 2];
+      escaped[0] = (byte) 0xFF;
+      System.arraycopy(value, 0, escaped, 2, value.length);
+      return escaped;
+    }
+    return value.length > maxValueBytes ? null : value;
+  }
+
+  /**
+   * {@code SET k v} of a value (encoded for the rule's codec) that fits the listpack as a field holds it
+   * ({@link #stored}): with {@code mayTransact} the transaction
+   * {@code MULTI; HSET bucket field v; DEL overflow [logical]; PERSIST bucket; EXEC}, which
    * costs Redis about half what the script call does (loadtest/README.md); else op {@code s} ({@code sl}
    * with legacy reads), two arguments fewer than {@code set}. Both leave the value in the field alone
    * (the DELs find nothing when the field held the value before) and the bucket without an expiry, since
    * it now holds a field that never expires. Op {@code set} for any other value.
    */
   private Rewrite set(ByteBufAllocator alloc, Placement p, byte[] value, boolean mayTransact) {
-    if (value.length > maxValueBytes || value.length > 0 && (value[0] & 0xFF) >= 0xFD) {
+    byte[] field = stored(value);
+    if (field == null) {
       return single(alloc, OP_SET, p, value, null);
     }
     if (mayTransact && transactions) {
       byte[][][] sequence = new byte[5][][];
       sequence[0] = TX_MULTI;
-      putSet(sequence, 1, p, value);
+      putSet(sequence, 1, p, field);
       sequence[4] = TX_EXEC;
       return Rewrite.transaction(Command.sequence(alloc, sequence), 5, SET_OK);
     }
     return Rewrite.send(Command.of(alloc, new byte[][] {EVALSHA, BucketScript.shaBytes(), SMALL[3], p.bucket(),
-        p.overflow(), p.key(), anyLegacy ? OP_SET_FIT_LEGACY : OP_SET_FIT, p.field(), value}));
+        p.overflow(), p.key(), anyLegacy ? OP_SET_FIT_LEGACY : OP_SET_FIT, p.field(), field}));
   }
 
   private Rewrite single(ByteBufAllocator alloc, byte[] op, Placement p, byte[] value, byte[] extra) {
