@@ -19,8 +19,9 @@ local op = ARGV[1]
 
 -- The hottest paths first, before any function is defined (Redis runs this whole chunk on every call,
 -- and each function definition is an allocation): plain SET, then GET of a value without an envelope.
--- 's' / 'sl' (with legacy reads): SET of a value the proxy checked is no longer than the listpack limit
--- and does not start with 0xFD..0xFF; ARGV[2] field, ARGV[3] value (two arguments fewer than 'set').
+-- 's' / 'sl' (with legacy reads): SET of a value without an expiry, as the field holds it (the proxy has
+-- escaped one starting with 0xFD..0xFF as wrap does) and no longer than the listpack limit; ARGV[2]
+-- field, ARGV[3] that value (two arguments fewer than 'set').
 if op == 's' or op == 'sl' then
   local new = redis.pcall('HSET', KEYS[1], ARGV[2], ARGV[3])
   if type(new) == 'table' then
