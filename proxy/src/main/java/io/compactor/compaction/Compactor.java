@@ -111,6 +111,22 @@ public final class Compactor {
     return r;
   }
 
+  /**
+   * A run of {@link #batchable} commands read through as a lone GET is ({@link BucketCompactor#readThroughRun}),
+   * or null when the run is not GETs only of rules without a codec; counts them as {@link #batch} does.
+   */
+  public Rewrite readThroughRun(java.util.List<Command> commands, io.compactor.compaction.bucket.Placement[] placed,
+      ByteBufAllocator alloc) {
+    if (!buckets.readsThrough(commands, placed)) {
+      return null;
+    }
+    Rewrite r = buckets.readThroughRun(placed, alloc);
+    for (Command c : commands) {
+      count(c, r);
+    }
+    return r;
+  }
+
   /** Every rule, in order, with what it did: for metrics. */
   public java.util.List<RuleView> rules() {
     java.util.List<RuleView> out = new java.util.ArrayList<>();

@@ -1,5 +1,7 @@
 package io.compactor.compaction;
 
+import io.netty.buffer.ByteBuf;
+
 import io.compactor.resp.Command;
 
 /**
@@ -50,6 +52,46 @@ public record Rewrite(Command command, String error, ReplyTransform transform, C
     return new Rewrite(first, null, null, (frame, alloc) -> isPlainValue(frame)
         ? Continuation.Step.reply(frame.retainedDuplicate())
         : Continuation.Step.send(followUp.apply(alloc), null));
+  }
+
+  /**
+   * {@link #readThrough} for a run of {@code n} reads sent as one frame of {@code n} plain commands
+   * (HGETs, {@code first}): when every reply is plain, they are the clients' replies as they are.
+   * Otherwise, from the first that is not (a miss, a value with an expiry) on, the reads go again as
+   * {@code followUp.apply(m, alloc)} (the script's call for reads {@code m..n-1}, its transform making
+   * their replies), and the client gets the first {@code m} replies followed by those. Each read is
+   * answered at one moment and every read after it later, as the same reads sent straight to Redis are.
+   */
+  public static Rewrite readThroughRun(Command first, int n,
+      java.util.function.BiFunction<Integer, io.netty.buffer.ByteBufAllocator, Rewrite> followUp) {
+    Continuation c = (frame, alloc) -> {
+      ReplyTransform.Replies r = ReplyTransform.Replies.parse(frame, frame.readerIndex(), frame.writerIndex());
+      int m = 0;
+      if (!r.cut && r.n == n) {
+        while (m < n && isPlainValue(frame.slice(r.starts[m], r.lengths[m]))) {
+          m++;
+        }
+        if (m == n) {
+          return Continuation.Step.reply(frame.retainedDuplicate());
+        }
+      } // replies not as expected (never seen): every read goes again
+      byte[] prefix = new byte[m == 0 ? 0 : r.starts[m] - frame.readerIndex()];
+      frame.getBytes(frame.readerIndex(), prefix);
+      Rewrite rest = followUp.apply(m, alloc);
+      return Continuation.Step.send(rest.command(), (f, a) -> {
+        ByteBuf tail = rest.transform() == null ? f.retainedDuplicate() : rest.transform().apply(f, a);
+        if (prefix.length == 0) {
+          return Continuation.Step.reply(tail);
+        }
+        try {
+          return Continuation.Step.reply(a.buffer(prefix.length + tail.readableBytes()).writeBytes(prefix)
+              .writeBytes(tail));
+        } finally {
+          tail.release();
+        }
+      });
+    };
+    return new Rewrite(first, null, null, c, n);
   }
 
   /** A command that may need more round trips ({@code continuation}); {@code inMulti} is its form in MULTI. */

@@ -176,7 +176,13 @@ final class Session {
       client.write(out, client.voidPromise());
     } else {
       Command next = step.command();
-      pending.add(step.then() == null ? FORWARD : new Continuing(step.then()));
+      if (step.then() == null) {
+        pending.add(FORWARD);
+      } else {
+        Continuing followUp = new Continuing(step.then());
+        followUp.replies = t.replies; // a run read through: the follow-up answers every one of its GETs
+        pending.add(followUp);
+      }
       usedTransforms = true;
       if (mode == Mode.PINNED) {
         emit(pinned, next);
@@ -207,14 +213,14 @@ final class Session {
    */
   private void replay(List<Command> waited) {
     if (waited != null) {
-      for (Command c : waited) {
-        try {
-          onCommand(c);
-        } finally {
+      try {
+        // as a read of their own: runs of bucketed GETs and SETs go together again
+        process(waited, protocolErrorAfterHeld == null, false);
+      } finally {
+        for (Command c : waited) {
           c.release();
         }
       }
-      flushRun();
     }
     ProtocolError error = protocolErrorAfterHeld;
     if (error != null && mode != Mode.SWITCHING && !readThroughWaiting) {
@@ -552,26 +558,38 @@ final class Session {
       readsSinceSample = 0;
       latencyStart = System.nanoTime();
     }
+    process(commands, batch.error() == null, true);
+    if (batch.error() != null) {
+      onProtocolError(batch.error());
+    }
+  }
+
+  /**
+   * Sends {@code commands} in order: runs of bucketed GETs and SETs together, the rest one by one.
+   * {@code endsRead}: nothing the client sent follows them yet (no protocol error after them), so a
+   * read-through at their end holds nothing back. {@code count}: count them in the metrics (commands
+   * held behind a read-through were counted when they arrived).
+   */
+  private void process(List<Command> commands, boolean endsRead, boolean count) {
     for (int i = 0, n = commands.size(); i < n; ) {
       int run = n - i >= 2 ? bucketRun(commands, i) : 0; // a run is two or more: a lone command is not placed twice
       if (run >= 2) {
-        for (int k = i; k < i + run; k++) {
+        for (int k = i; count && k < i + run; k++) {
           metrics.command(commands.get(k));
         }
-        onBucketRun(commands.subList(i, i + run), batchPlaced);
+        onBucketRun(commands.subList(i, i + run), batchPlaced, i + run == n && endsRead);
         i += run;
         continue;
       }
-      metrics.command(commands.get(i));
-      lastInBatch = i == n - 1 && batch.error() == null;
+      if (count) {
+        metrics.command(commands.get(i));
+      }
+      lastInBatch = i == n - 1 && endsRead;
       onCommand(commands.get(i));
       i++;
     }
     lastInBatch = false;
     flushRun();
-    if (batch.error() != null) {
-      onProtocolError(batch.error());
-    }
   }
 
   /** Longest run of GETs and SETs of bucketed keys sent as one script call. */
@@ -602,10 +620,26 @@ final class Session {
     return n;
   }
 
-  /** Sends a run of {@link #bucketRun} commands as one script call or transaction; its reply is split into theirs. */
-  private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed) {
+  /**
+   * Sends a run of {@link #bucketRun} commands as one script call or transaction; its reply is split into
+   * theirs. A run of GETs that ends the client's read ({@code endsRead}) is read through instead, as a lone
+   * GET is: plain HGETs first, the script only from the first miss on; what the client sends meanwhile is
+   * held until then (on a read that ends the client's, nothing usually is).
+   */
+  private void onBucketRun(List<Command> run, io.compactor.compaction.bucket.Placement[] placed, boolean endsRead) {
+    io.compactor.compaction.bucket.Placement[] own = java.util.Arrays.copyOf(placed, run.size());
+    // on a shared connection only: a pinned one answers one frame per entry
+    Rewrite r = endsRead && mode == Mode.SHARED ? compactor.readThroughRun(run, own, client.alloc()) : null;
+    if (r != null) {
+      Continuing entry = new Continuing(r.continuation());
+      entry.replies = run.size();
+      entry.frames = r.upstreamReplies();
+      readThroughWaiting = true; // nothing may be sent behind it until it is answered (see finishTransform)
+      sendEntry(r.command(), entry);
+      return;
+    }
     // a transaction of the proxy's own only on a shared connection: no MULTI or WATCH of the client's is open
-    Rewrite r = compactor.batch(run, java.util.Arrays.copyOf(placed, run.size()), client.alloc(), mode == Mode.SHARED);
+    r = compactor.batch(run, own, client.alloc(), mode == Mode.SHARED);
     sendOwn(r.command(), r.transform(), run.size(), r.upstreamReplies());
   }
 
@@ -617,6 +651,11 @@ final class Session {
     Transforming entry = new Transforming(t);
     entry.replies = replies;
     entry.frames = frames;
+    sendEntry(command, entry);
+  }
+
+  /** Sends {@code command} (released here), its reply owed to {@code entry}. */
+  private void sendEntry(Command command, Transforming entry) {
     replyEntry = entry;
     usedTransforms = true;
     try {

@@ -599,6 +599,34 @@ abstract class BucketContract {
   }
 
   @Test
+  void pipelinedGets_endingARead_goAsPlainHgets_andTheScriptFromTheFirstMissOn() throws Exception {
+    try (RespClient up = env().upstreamClient(); Differential d = env().differential()) {
+      for (int i = 0; i < 10; i++) {
+        d.exact("SET", "media:" + (700 + i), "v" + i);
+      }
+      d.exact("SET", "media:705", "expiring", "EX", "1000"); // an envelope: read by the script
+      List<String[]> hits = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        hits.add(new String[] {"GET", "media:" + (700 + (i * 3) % 10)});
+      }
+      List<String[]> plainHits = hits.stream().filter(c -> !c[1].equals("media:705")).toList();
+      String before = ascii(up.call("INFO", "commandstats"));
+      d.pipeline(plainHits);
+      String after = ascii(up.call("INFO", "commandstats"));
+      // one HGET per GET and nothing else: a transaction or the script would also GET the overflow keys
+      // (EVALSHA and EXEC are not counted: the maintenance connection sends them on its own schedule)
+      assertThat(calls(after, "hget") - calls(before, "hget")).as("one HGET per GET").isEqualTo(plainHits.size());
+      assertThat(calls(after, "get") - calls(before, "get")).as("no overflow-key reads").isZero();
+      d.pipeline(hits); // media:705 in the middle: the script answers it and every GET after it
+      List<String[]> misses = new ArrayList<>(hits);
+      misses.add(3, new String[] {"GET", "media:799"});
+      misses.add(new String[] {"GET", "media:798"});
+      d.pipeline(misses);
+      d.pipeline(List.of(new String[] {"GET", "media:701"}, new String[] {"GET", "media:797"})); // the last alone
+    }
+  }
+
+  @Test
   void pipelinedGets_goAsOneTransaction_readingEveryFieldForm() throws Exception {
     String envelopeLike = new String(new byte[] {(byte) 0xFF, 0, 'x'}, StandardCharsets.ISO_8859_1);
     try (RespClient up = env().upstreamClient(); RespClient direct = env().directClient();
@@ -633,9 +661,20 @@ abstract class BucketContract {
         gets.add(new String[] {"GET", "media:378"}); // WRONGTYPE, as Redis answers it
         gets.add(new String[] {"GET", "media:399"}); // missing
       }
-      d.pipeline(gets);
+      // in pipelines of 8 GETs and a PING (about 250 bytes, one read of the proxy's): the runs do not end
+      // the read, so they go as transactions (a run that ends a read is read through, below)
+      for (int from = 0; from < gets.size(); from += 8) {
+        List<String[]> chunk = new ArrayList<>(gets.subList(from, Math.min(gets.size(), from + 8)));
+        chunk.add(new String[] {"PING"});
+        d.pipelineLatin1(chunk);
+      }
       assertThat(calls(ascii(up.call("INFO", "commandstats")), "exec") - execs)
-          .as("the runs of GETs went as transactions").isGreaterThanOrEqualTo(2);
+          .as("the runs of GETs went as transactions").isGreaterThanOrEqualTo(3);
+      // the same GETs ending the read: read through (plain HGETs, the script from the first miss on)
+      d.pipelineLatin1(gets);
+      for (int end : new int[] {2, 3, 4, 5, 6, 10, 12, 13, 14}) { // ending at each form: expiry, envelope,
+        d.pipelineLatin1(gets.subList(0, end)); // overflow, escaped with expiry, plain-key, WRONGTYPE
+      }
       // GETs and SETs in one run: a script call, as before
       d.pipeline(List.of(new String[] {"GET", "media:301"}, new String[] {"SET", "media:310", "set in between"},
           new String[] {"GET", "media:310"}, new String[] {"GET", "media:302"}));

@@ -436,19 +436,7 @@ public final class BucketCompactor {
       return Rewrite.transaction(Command.sequence(alloc, sequence.toArray(new byte[0][][])), sequence.size(),
           ReplyTransform.transactions("+OK", 1, sizes, readers));
     }
-    List<byte[]> a = new ArrayList<>(7 + 6 * n);
-    a.add(EVALSHA);
-    a.add(BucketScript.shaBytes());
-    a.add(bytes(Integer.toString(3 * n)));
-    for (Placement p : placed) {
-      a.add(p.bucket());
-      a.add(p.overflow());
-      a.add(p.key());
-    }
-    a.add(OP_BATCH);
-    a.add(maxValue);
-    a.add(anyLegacy ? ONE : ZERO);
-    a.add(bytes(Integer.toString(n)));
+    List<byte[]> a = batchHeader(placed);
     List<ReplyTransform> decoders = null;
     for (int i = 0; i < n; i++) {
       Command c = commands.get(i);
@@ -468,6 +456,63 @@ public final class BucketCompactor {
     ReplyTransform split = ReplyTransform.splitArray(n);
     return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])),
         decoders == null ? split : ReplyTransform.andThen(ReplyTransform.exec(decoders), split));
+  }
+
+  /** The script's {@code batch} call up to its commands: keys, op, limits and how many commands follow. */
+  private List<byte[]> batchHeader(Placement[] placed) {
+    int n = placed.length;
+    List<byte[]> a = new ArrayList<>(7 + 6 * n);
+    a.add(EVALSHA);
+    a.add(BucketScript.shaBytes());
+    a.add(bytes(Integer.toString(3 * n)));
+    for (Placement p : placed) {
+      a.add(p.bucket());
+      a.add(p.overflow());
+      a.add(p.key());
+    }
+    a.add(OP_BATCH);
+    a.add(maxValue);
+    a.add(anyLegacy ? ONE : ZERO);
+    a.add(bytes(Integer.toString(n)));
+    return a;
+  }
+
+  /** GETs of {@code placed} (rules without a codec) as one call of the script's {@code batch}. */
+  private Rewrite scriptGets(Placement[] placed, ByteBufAllocator alloc) {
+    List<byte[]> a = batchHeader(placed);
+    for (Placement p : placed) {
+      a.add(BATCH_GET);
+      a.add(p.field());
+    }
+    return Rewrite.send(Command.of(alloc, a.toArray(new byte[0][])), ReplyTransform.splitArray(placed.length));
+  }
+
+  /**
+   * Whether a run of {@link #batchable} commands (placed in {@code placed}) can go as
+   * {@link #readThroughRun}: GETs only, of rules without a codec.
+   */
+  public boolean readsThrough(List<Command> commands, Placement[] placed) {
+    return sets(commands) == 0 && noCodec(placed);
+  }
+
+  /**
+   * A run of GETs ({@link #readsThrough}) that ends what a client sent, as a lone such GET goes: plain
+   * {@code HGET bucket field} each, in one write; from the first reply that is not a plain value on (a
+   * miss, a value with an expiry), those GETs go again as one script call ({@link #batch}), and the
+   * client waits for it (see {@link Rewrite#readThroughRun}). A run of hits costs Redis what the same
+   * plain GETs would, where the transaction reads three keys per GET. No MULTI: it works under
+   * {@code maxmemory} and where an ACL denies transactions too.
+   */
+  public Rewrite readThroughRun(Placement[] placed, ByteBufAllocator alloc) {
+    int n = placed.length;
+    byte[][][] hgets = new byte[n][][];
+    for (int i = 0; i < n; i++) {
+      hgets[i] = new byte[][] {HGET, placed[i].bucket(), placed[i].field()};
+    }
+    // the follow-up is built from the placements alone: the client's commands are released by then
+    return Rewrite.readThroughRun(Command.sequence(alloc, hgets), n, (m, a) -> m == n - 1
+        ? single(a, OP_GET, placed[m], null, null)
+        : scriptGets(java.util.Arrays.copyOfRange(placed, m, n), a));
   }
 
   /**
