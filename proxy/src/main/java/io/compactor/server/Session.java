@@ -229,7 +229,7 @@ final class Session {
     }
   }
 
-  /** Commands the client sent while a read-through waited for its first reply; sent once it is answered. */
+  /** Commands the client sent while a read-through (and its follow-up) was awaited; sent once it is answered. */
   private List<Command> heldBehindRead;
 
   /** The entry {@code pending} gets for the command being dispatched: FORWARD or a {@link Transforming}. */
@@ -1061,12 +1061,12 @@ final class Session {
     if (state == State.CLOSED || inputClosed) {
       return;
     }
-    log.debug("conn={} protocol error: {}", id, error.message());
-    metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.PROTOCOL);
     if (mode == Mode.SWITCHING || readThroughWaiting) {
-      protocolErrorAfterHeld = error; // goes out after the held commands' replies
+      protocolErrorAfterHeld = error; // goes out after the held commands' replies (counted then, once)
       return;
     }
+    log.debug("conn={} protocol error: {}", id, error.message());
+    metrics.error(io.compactor.metrics.ProxyMetrics.ErrorKind.PROTOCOL);
     closeInput();
     // Redis sends no error under CLIENT REPLY OFF, or when it is the reply SKIP skips
     ByteBuf reply = replyMode == ReplyMode.ON
