@@ -748,12 +748,17 @@ abstract class BucketContract {
    * MULTI once its maintenance connection is up, and sends script calls until then).
    */
   static void awaitTransactions(RespClient up, RespClient proxy) throws Exception {
+    awaitTransactions(up, proxy, "media:999");
+  }
+
+  /** Waits until a lone SET of {@code key} (a bucketed key, deleted after) goes as MULTI/EXEC. */
+  static void awaitTransactions(RespClient up, RespClient proxy, String key) throws Exception {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     while (true) {
       long before = calls(ascii(up.call("INFO", "commandstats")), "exec");
-      assertThat(ascii(proxy.call("SET", "media:999", "t"))).isEqualTo("+OK\r\n");
+      assertThat(ascii(proxy.call("SET", key, "t"))).isEqualTo("+OK\r\n");
       if (calls(ascii(up.call("INFO", "commandstats")), "exec") > before) {
-        proxy.call("DEL", "media:999");
+        proxy.call("DEL", key);
         return;
       }
       assertThat(System.nanoTime()).as("a lone bucketed SET never went as MULTI/EXEC").isLessThan(deadline);
@@ -761,7 +766,7 @@ abstract class BucketContract {
     }
   }
 
-  private static long calls(String commandstats, String cmd) {
+  static long calls(String commandstats, String cmd) {
     String prefix = "cmdstat_" + cmd + ":calls=";
     for (String line : commandstats.split("\r\n")) {
       if (line.startsWith(prefix)) {

@@ -56,12 +56,7 @@ class BucketNoLegacyIT {
     String longValue = "L".repeat(200);
     try (Differential d = ENV.differential(); RespClient up = ENV.upstreamClient();
         RespClient proxy = ENV.proxyClient()) {
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-      while (execs(up) == execs(up, () -> proxy.call("SET", "m:999", "t"))) { // until transactions are allowed
-        assertThat(System.nanoTime()).as("a lone bucketed SET never went as MULTI/EXEC").isLessThan(deadline);
-        Thread.sleep(50);
-      }
-      proxy.call("DEL", "m:999");
+      BucketContract.awaitTransactions(up, proxy, "m:999");
       d.exact("SET", "m:100", longValue); // in its overflow key
       d.exact("SET", "m:101", "short");
       List<String[]> sets = new ArrayList<>();
@@ -88,21 +83,7 @@ class BucketNoLegacyIT {
     }
   }
 
-  private interface Call {
-    void run() throws Exception;
-  }
-
-  /** EXEC calls on the server so far; with {@code between}, the count after running it. */
-  private static long execs(RespClient up, Call... between) throws Exception {
-    for (Call c : between) {
-      c.run();
-    }
-    String stats = new String(up.call("INFO", "commandstats"), java.nio.charset.StandardCharsets.US_ASCII);
-    for (String line : stats.split("\r\n")) {
-      if (line.startsWith("cmdstat_exec:calls=")) {
-        return Long.parseLong(line.substring("cmdstat_exec:calls=".length(), line.indexOf(',')));
-      }
-    }
-    return 0;
+  private static long execs(RespClient up) throws Exception {
+    return BucketContract.calls(new String(up.call("INFO", "commandstats"), java.nio.charset.StandardCharsets.US_ASCII), "exec");
   }
 }
